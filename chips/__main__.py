@@ -1,0 +1,3 @@
+from chips.cli import main
+
+main()
