@@ -17,7 +17,16 @@ from chips.settings import SettingsError, load_settings
 # command name -> (module, attribute, one-line help); keep sorted by name. The help line is
 # here so that `chips --help` lists every command without importing any of them.
 COMMANDS: dict[str, tuple[str, str, str]] = {
+    "areas": ("maps.cli", "areas_group", "Area layers (forest, river, railway, rice field, village) and household classes."),
+    "demo": ("chips.demo.cli", "demo_command", "Load a synthetic year of the CHIPS programme and start the server."),
+    "db": ("chips.db.cli", "db_group", "Migrate the database; rebuild the projection from raw submissions."),
+    "export": ("maps.cli", "export_group", "Export households with their area classes (GeoJSON, GeoPackage, CSV)."),
     "forms": ("forms.cli", "forms_group", "Build, check and list the XLSForms in forms/."),
+    "map": ("maps.cli", "map_command", "Write the household map as an HTML file that opens offline."),
+    "report": ("chips.reports.cli", "report_group", "SPM report and table exports as CSV or XLSX."),
+    "serve": ("server.cli", "serve_cmd", "Run the OpenRosa server and web app (waitress)."),
+    "sync": ("sync.cli", "sync_command", "Pull submissions from ODK Central and KoboToolbox sources."),
+    "users": ("server.users_cli", "users_group", "Add and list users; issue app-user tokens."),
 }
 
 

@@ -21,6 +21,17 @@ if [ ${#apt_packages[@]} -gt 0 ]; then
   DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq "${apt_packages[@]}" >/dev/null
 fi
 
+# @getodk/xforms-engine needs Node >= 20.19; Debian bookworm's nodejs is 18, so when the
+# machine's Node is older, take Node itself from the npm registry (package "node").
+node_ok() {
+  command -v node >/dev/null 2>&1 && node -e 'const [a,b]=process.versions.node.split(".").map(Number); process.exit(a>20||(a===20&&b>=19)?0:1)'
+}
+if $tests && ! node_ok; then
+  echo "Node $(node --version 2>/dev/null || echo missing) is too old for the XForm engine; installing node@22 from npm"
+  npm install -g --no-audit --no-fund --loglevel=error node@22
+  hash -r
+fi
+
 if $tests; then
   if [ -f tests/engine/package-lock.json ] && [ ! -d tests/engine/node_modules ]; then
     (cd tests/engine && npm ci --no-audit --no-fund --loglevel=error)

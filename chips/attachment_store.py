@@ -1,0 +1,97 @@
+"""Attachment files on disk, content-addressed and written durably.
+
+A file is written to a temporary name in the same folder, flushed to disk (fsync), then
+renamed to ``<attachments>/<sha[:2]>/<sha>``; a rename is atomic, so a crash leaves either
+no file or the whole file, never half of one. The same bytes twice are one file. A file
+whose database transaction rolled back stays on disk unreferenced: harmless, and cheaper
+than coordinating two kinds of storage.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import re
+import tempfile
+from dataclasses import dataclass
+from pathlib import Path
+
+CHUNK = 1024 * 1024
+_BAD_NAME = re.compile(r"[/\\\x00-\x1f]")
+
+
+class AttachmentError(ValueError):
+    """An attachment cannot be accepted; ``too_large`` tells the HTTP layer to say 413."""
+
+    def __init__(self, message: str, *, too_large: bool = False) -> None:
+        super().__init__(message)
+        self.too_large = too_large
+
+
+@dataclass(frozen=True)
+class StoredFile:
+    sha256: str
+    size: int
+    path: str  # relative to the attachments folder
+
+
+def check_name(name: str) -> None:
+    """A bare file name: no folders, no ``..``, nothing a file system would read as a path."""
+    if not name or name in {".", ".."} or name.startswith(".") or _BAD_NAME.search(name) or len(name) > 255:
+        raise AttachmentError(f"attachment file name {name!r} is not a plain file name")
+
+
+def _fsync_dir(path: Path) -> None:
+    try:
+        fd = os.open(path, os.O_RDONLY)
+    except OSError:
+        return
+    try:
+        os.fsync(fd)
+    except OSError:
+        pass
+    finally:
+        os.close(fd)
+
+
+def store(root: Path, *, data: bytes | None = None, path: Path | None = None, max_bytes: int) -> StoredFile:
+    """Copy ``data`` (or the file at ``path``) into the store; refuse more than ``max_bytes``."""
+    root.mkdir(parents=True, exist_ok=True)
+    digest = hashlib.sha256()
+    size = 0
+    fd, tmp_name = tempfile.mkstemp(dir=root, prefix=".incoming-")
+    try:
+        with os.fdopen(fd, "wb") as out:
+            if data is not None:
+                size = len(data)
+                if size > max_bytes:
+                    raise AttachmentError(f"attachment is {size} bytes, more than the {max_bytes} allowed", too_large=True)
+                digest.update(data)
+                out.write(data)
+            else:
+                assert path is not None
+                with open(path, "rb") as src:
+                    while chunk := src.read(CHUNK):
+                        size += len(chunk)
+                        if size > max_bytes:
+                            raise AttachmentError(
+                                f"attachment is more than the {max_bytes} bytes allowed", too_large=True
+                            )
+                        digest.update(chunk)
+                        out.write(chunk)
+            out.flush()
+            os.fsync(out.fileno())
+        sha = digest.hexdigest()
+        folder = root / sha[:2]
+        folder.mkdir(exist_ok=True)
+        final = folder / sha
+        if final.exists():
+            os.unlink(tmp_name)
+        else:
+            os.replace(tmp_name, final)
+            _fsync_dir(folder)
+        return StoredFile(sha256=sha, size=size, path=f"{sha[:2]}/{sha}")
+    except BaseException:
+        if os.path.exists(tmp_name):
+            os.unlink(tmp_name)
+        raise

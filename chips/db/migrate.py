@@ -1,0 +1,43 @@
+"""Apply the Alembic migrations: ``upgrade(settings_or_url_or_engine)``.
+
+All packages put their migrations in ``chips/db/migrations/versions``; the core chain is
+``0001_core`` and each package branches from it, so we always upgrade to ``heads``.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from alembic import command
+from alembic.config import Config
+from sqlalchemy import Engine
+
+from chips.db.engine import make_engine
+
+MIGRATIONS = Path(__file__).resolve().parent / "migrations"
+
+
+def alembic_config() -> Config:
+    cfg = Config()
+    cfg.set_main_option("script_location", str(MIGRATIONS))
+    return cfg
+
+
+def upgrade(target: Any, revision: str = "heads") -> Engine:
+    """Migrate the database of ``target`` (settings, URL or Engine); returns the engine."""
+    engine = target if isinstance(target, Engine) else make_engine(target)
+    cfg = alembic_config()
+    with engine.begin() as conn:
+        cfg.attributes["connection"] = conn
+        command.upgrade(cfg, revision)
+    return engine
+
+
+def current_heads(target: Any) -> set[str]:
+    """The revisions the database is at (empty before the first upgrade)."""
+    from alembic.runtime.migration import MigrationContext
+
+    engine = target if isinstance(target, Engine) else make_engine(target)
+    with engine.connect() as conn:
+        return set(MigrationContext.configure(conn).get_current_heads())

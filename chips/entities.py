@@ -1,0 +1,205 @@
+"""Entity lists (ODK Entities) kept from submissions, with no per-list code.
+
+A submission's ``meta/entity`` blocks (``@dataset``, ``@id``, ``@create``/``@update``,
+``@baseVersion``, ``label``) and its XForm's ``entities:saveto`` binds say what it does to
+which entity. Each such act is an ``entity_events`` row; the ``entities`` row is the fold
+of the current events of that entity, so an edit or a deletion of a submission simply
+recomputes the entities it touched, and a reprojection gives the same rows.
+
+The CSV served to phones follows what ODK Central serves (central-observed.md):
+``name,label,__version,<properties>``, newest-created first, deleted ones left out.
+"""
+
+from __future__ import annotations
+
+import csv
+import hashlib
+import io
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any, Iterable
+
+from sqlalchemy import Connection, delete, select
+
+from chips.db.schema import entities, entity_events
+from chips.formdefs import FormDef
+
+TRUE = {"1", "true", "yes"}
+
+
+@dataclass(frozen=True)
+class EntityAct:
+    dataset: str
+    uuid: str
+    action: str  # create | update
+    base_version: int | None
+    label: str
+    properties: dict[str, str]
+
+
+def _nodes(record: Any, scope: tuple[str, ...]) -> list[dict]:
+    """Every node at ``scope`` in the record, repeats expanded."""
+    level = [record]
+    for name in scope:
+        nxt = []
+        for node in level:
+            value = node.get(name) if isinstance(node, dict) else None
+            if isinstance(value, list):
+                nxt.extend(v for v in value if isinstance(v, dict))
+            elif isinstance(value, dict):
+                nxt.append(value)
+        level = nxt
+    return [n for n in level if isinstance(n, dict)]
+
+
+def _leaf(node: dict, path: tuple[str, ...]) -> str | None:
+    value: Any = node
+    for name in path:
+        if isinstance(value, list):
+            value = value[0] if value else None
+        if not isinstance(value, dict) or name not in value:
+            return None
+        value = value[name]
+    if isinstance(value, dict):
+        value = value.get("#text", "")
+    return value if isinstance(value, str) else None
+
+
+def attr(block: dict, name: str) -> str:
+    """An attribute of a ``meta/entity`` block: ``@name`` from XML; plain ``name`` as a JSON
+    record (ODK Central's OData) may carry it."""
+    value = block.get(f"@{name}", block.get(name))
+    return value.strip() if isinstance(value, str) else ""
+
+
+def entity_acts(formdef: FormDef | None, record: dict[str, Any]) -> list[EntityAct]:
+    """What this submission does to entities, read from its form's declarations."""
+    if formdef is None:
+        return []
+    acts = []
+    for decl in formdef.entities:
+        for node in _nodes(record, decl.scope):
+            meta = node.get("meta")
+            block = meta.get("entity") if isinstance(meta, dict) else None
+            if not isinstance(block, dict):
+                continue
+            uuid = attr(block, "id").lower()
+            if uuid.startswith("uuid:"):
+                uuid = uuid[5:]
+            create = attr(block, "create").lower() in TRUE
+            update = attr(block, "update").lower() in TRUE
+            if not uuid or not (create or update):
+                continue  # create_if was false, or nothing to do
+            try:
+                base = int(attr(block, "baseVersion"))
+            except ValueError:
+                base = None
+            label = block.get("label")
+            label = (label.get("#text", "") if isinstance(label, dict) else label) or ""
+            props = {}
+            for prop, path in decl.properties:
+                value = _leaf(node, path)
+                if value is not None:
+                    props[prop] = value
+            acts.append(
+                EntityAct(
+                    dataset=attr(block, "dataset") or decl.dataset,
+                    uuid=uuid,
+                    action="create" if create else "update",
+                    base_version=base,
+                    label=label.strip(),
+                    properties=props,
+                )
+            )
+    return acts
+
+
+def record_acts(
+    conn: Connection, *, submission_id: int, logical_id: str, seq: int, at: datetime, acts: Iterable[EntityAct]
+) -> set[tuple[str, str]]:
+    keys = set()
+    for act in acts:
+        conn.execute(
+            entity_events.insert().values(
+                submission_id=submission_id, logical_id=logical_id, seq=seq, dataset=act.dataset,
+                uuid=act.uuid, action=act.action, base_version=act.base_version, label=act.label,
+                properties=act.properties, at=at,
+            )
+        )
+        keys.add((act.dataset, act.uuid))
+    return keys
+
+
+def forget_logical(conn: Connection, logical_id: str) -> set[tuple[str, str]]:
+    """Drop the events of one edit chain; returns the entities to recompute."""
+    keys = {
+        (r.dataset, r.uuid)
+        for r in conn.execute(
+            select(entity_events.c.dataset, entity_events.c.uuid).where(entity_events.c.logical_id == logical_id)
+        )
+    }
+    conn.execute(delete(entity_events).where(entity_events.c.logical_id == logical_id))
+    return keys
+
+
+def refold(conn: Connection, keys: Iterable[tuple[str, str]]) -> None:
+    """Recompute each entity from its events: the creation first, then updates in order."""
+    for dataset, uuid in sorted(keys):
+        events = conn.execute(
+            select(entity_events)
+            .where(entity_events.c.dataset == dataset, entity_events.c.uuid == uuid)
+            .order_by(entity_events.c.seq, entity_events.c.id)
+        ).all()
+        creates = [e for e in events if e.action == "create"]
+        conn.execute(delete(entities).where(entities.c.dataset == dataset, entities.c.uuid == uuid))
+        if not creates:
+            continue  # an update of an entity we do not have (yet): kept as an event only
+        first = creates[0]
+        label, props, version, conflict = first.label, dict(first.properties), 1, False
+        updated_at, last_sub = None, first.submission_id
+        for e in events:
+            if e.action != "update":
+                continue
+            if e.base_version is not None and e.base_version < version:
+                conflict = True  # made from an older version: applied, flagged (as Central does)
+            props.update(e.properties)
+            if e.label:
+                label = e.label
+            version += 1
+            updated_at, last_sub = e.at, e.submission_id
+        conn.execute(
+            entities.insert().values(
+                dataset=dataset, uuid=uuid, label=label or "", version=version, properties=props,
+                deleted=False, conflict=conflict, created_at=first.at, updated_at=updated_at,
+                creator_submission_id=first.submission_id, last_submission_id=last_sub,
+            )
+        )
+
+
+def entity_list_csv(conn: Connection, dataset: str, properties: list[str]) -> bytes:
+    """The list as ODK Collect reads it: UTF-8, LF line ends, quoted only when needed."""
+    buf = io.StringIO()
+    writer = csv.writer(buf, lineterminator="\n", quoting=csv.QUOTE_MINIMAL)
+    writer.writerow(["name", "label", "__version", *properties])
+    rows = conn.execute(
+        select(entities.c.uuid, entities.c.label, entities.c.version, entities.c.properties)
+        .where(entities.c.dataset == dataset, entities.c.deleted.is_(False))
+        .order_by(entities.c.created_at.desc(), entities.c.id.desc())
+    )
+    for r in rows:
+        props = r.properties or {}
+        writer.writerow([r.uuid, r.label, r.version, *(props.get(p, "") for p in properties)])
+    return buf.getvalue().encode("utf-8")
+
+
+def csv_hash(data: bytes) -> str:
+    """The manifest hash: it changes exactly when the CSV phones would read changes."""
+    return "md5:" + hashlib.md5(data).hexdigest()
+
+
+def integrity(conn: Connection, dataset: str, ids: list[str] | None) -> list[tuple[str, bool]]:
+    """(uuid, deleted) for the given ids (all when None); unknown ids are left out."""
+    query = select(entities.c.uuid, entities.c.deleted).where(entities.c.dataset == dataset)
+    if ids is not None:
+        query = query.where(entities.c.uuid.in_(ids))
+    return [(r.uuid, bool(r.deleted)) for r in conn.execute(query.order_by(entities.c.id))]

@@ -1,0 +1,365 @@
+"""The one ingest path: every submission, whatever its source, comes in through ``ingest``.
+
+``ingest(conn, submission, settings)`` stores the submission raw (attachments to disk,
+fsynced, content-addressed) and projects it into the domain tables *in the caller's
+transaction*: it never commits, so the caller decides (the OpenRosa endpoint commits before
+answering 201; sync commits together with its cursor). The rules follow what ODK Central
+does (central-observed.md), with the differences said where they are.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+from typing import Any, Iterable
+
+from sqlalchemy import Connection, select, update
+
+from chips import attachment_store, formdefs
+from chips.attachment_store import AttachmentError
+from chips.db.schema import attachments, submissions
+from chips.projection import Origin, project, unproject
+from chips.records import record_from_raw
+from chips.submission import AttachmentIn, Submission
+
+STATUSES = ("created", "duplicate", "updated", "attachments_added", "conflict", "unknown_form")
+
+
+class IngestError(ValueError):
+    """The submission cannot be taken at all (nothing was stored); the message says why."""
+
+    def __init__(self, message: str, *, too_large: bool = False) -> None:
+        super().__init__(message)
+        self.too_large = too_large
+
+
+@dataclass(frozen=True)
+class IngestResult:
+    status: str
+    instance_id: str
+    submission_id: int | None = None
+    logical_id: str | None = None
+    message: str = ""
+    attachments_added: tuple[str, ...] = ()
+    # names the submission refers to that have not arrived
+    missing_attachments: tuple[str, ...] = ()
+    # the projection of a stored submission failed (kept raw, status "failed")
+    projection_error: str | None = None
+
+
+@dataclass(frozen=True)
+class DeleteResult:
+    status: str  # deleted | already_deleted | restored | not_found
+    instance_ids: tuple[str, ...] = field(default_factory=tuple)
+
+
+def utc_naive(moment: datetime | None) -> datetime | None:
+    """Every DateTime column holds naive UTC (see chips.db.schema)."""
+    if moment is None:
+        return None
+    if moment.tzinfo is not None:
+        moment = moment.astimezone(timezone.utc).replace(tzinfo=None)
+    return moment
+
+
+def _now() -> datetime:
+    return datetime.now(timezone.utc).replace(tzinfo=None)
+
+
+def _check(sub: Submission, settings: Any) -> None:
+    if not (sub.instance_id or "").strip():
+        raise IngestError("the submission has no instanceID")
+    if not (sub.form_id or "").strip():
+        raise IngestError("the submission has no form id")
+    for att in sub.attachments:
+        try:
+            attachment_store.check_name(att.name)
+        except AttachmentError as exc:
+            raise IngestError(str(exc)) from None
+        size = len(att.data) if att.data is not None else att.path.stat().st_size
+        if size > settings.max_attachment_bytes:
+            raise IngestError(
+                f"attachment {att.name!r} is {size} bytes, more than the {settings.max_attachment_bytes} allowed",
+                too_large=True,
+            )
+
+
+def _by_instance(conn: Connection, instance_id: str):
+    return conn.execute(select(submissions).where(submissions.c.instance_id == instance_id)).first()
+
+
+def attachment_names(formdef: formdefs.FormDef | None, record: dict[str, Any]) -> list[str]:
+    """File names in the record's attachment fields (image, audio, file …)."""
+    if formdef is None:
+        return []
+    names = []
+    for path in formdef.binary_paths:
+        level: list[Any] = [record]
+        for part in path:
+            nxt = []
+            for node in level:
+                value = node.get(part) if isinstance(node, dict) else None
+                nxt.extend(value if isinstance(value, list) else [value])
+            level = nxt
+        names.extend(v.strip() for v in level if isinstance(v, str) and v.strip())
+    return names
+
+
+def _store_attachments(
+    conn: Connection, submission_id: int, incoming: Iterable[AttachmentIn], expected: Iterable[str], settings: Any
+) -> tuple[tuple[str, ...], tuple[str, ...]]:
+    """Save what came, note what is expected; returns (added, still missing)."""
+    rows = {r.name: r for r in conn.execute(select(attachments).where(attachments.c.submission_id == submission_id))}
+    known = set(rows)
+    added = []
+    for att in incoming:
+        row = rows.get(att.name)
+        if (row is not None and row.present) or att.name in added:
+            continue  # a resend of a file we hold
+        try:
+            stored = attachment_store.store(
+                settings.attachments_dir, data=att.data, path=att.path, max_bytes=settings.max_attachment_bytes
+            )
+        except AttachmentError as exc:
+            raise IngestError(str(exc), too_large=exc.too_large) from None
+        values = dict(media_type=att.media_type, size=stored.size, sha256=stored.sha256, path=stored.path, present=True)
+        if row is None:
+            conn.execute(attachments.insert().values(submission_id=submission_id, name=att.name, **values))
+        else:
+            conn.execute(update(attachments).where(attachments.c.id == row.id).values(**values))
+        known.add(att.name)
+        added.append(att.name)
+    for name in expected:
+        # names read from the answers are only labels until a file of that name arrives
+        if name not in known and len(name) <= 255:
+            conn.execute(attachments.insert().values(submission_id=submission_id, name=name, present=False))
+            known.add(name)
+    missing = tuple(
+        r.name
+        for r in conn.execute(
+            select(attachments.c.name).where(attachments.c.submission_id == submission_id, attachments.c.present.is_(False))
+        )
+    )
+    return tuple(added), missing
+
+
+def _same(existing: Any, sub: Submission) -> bool:
+    """An identical resend: the same bytes, or the same answers in the same format."""
+    if existing.raw_sha256 == hashlib.sha256(sub.raw).hexdigest():
+        return True
+    if existing.raw_format != sub.raw_format:
+        return False
+    try:
+        return record_from_raw(existing.raw_format, bytes(existing.raw)) == sub.data
+    except Exception:  # an old raw that no longer parses is not "the same"
+        return False
+
+
+def _project_current(conn: Connection, row_id: int, sub: Submission, logical_id: str, received_at: datetime,
+                     formdef: formdefs.FormDef | None) -> str | None:
+    """Project inside a savepoint: a projection bug never costs the raw submission."""
+    if formdef is None:
+        return None
+    origin = Origin(
+        submission_id=row_id, logical_id=logical_id, instance_id=sub.instance_id, form_id=sub.form_id,
+        form_version=sub.form_version, received_at=received_at, submitted_at=utc_naive(sub.submitted_at),
+        submitter=sub.submitter,
+    )
+    try:
+        with conn.begin_nested():
+            project(conn, origin, sub.data, formdef)
+    except Exception as exc:  # noqa: BLE001 - recorded on the raw row and reported
+        detail = f"{type(exc).__name__}: {exc}"[:2000]
+        conn.execute(update(submissions).where(submissions.c.id == row_id).values(status="failed", status_detail=detail))
+        return detail
+    return None
+
+
+def ingest(conn: Connection, sub: Submission, settings: Any) -> IngestResult:
+    _check(sub, settings)
+    existing = _by_instance(conn, sub.instance_id)
+    if existing is not None:
+        return _resend(conn, existing, sub, settings)
+
+    logical_id = sub.instance_id
+    previous = None
+    if sub.deprecated_id:
+        previous = _by_instance(conn, sub.deprecated_id)
+        if previous is None:
+            # The version it edits has not reached us (yet): start the chain at that id,
+            # so the earlier version joins this chain as superseded when it comes.
+            logical_id = sub.deprecated_id
+    elif sub.source_ref:
+        # A pull may see only the newest version of an edited submission: the remote id
+        # ties it to the chain we hold.
+        previous = conn.execute(
+            select(submissions).where(
+                submissions.c.source == sub.source,
+                submissions.c.source_ref == sub.source_ref,
+                submissions.c.state == "current",
+            )
+        ).first()
+    if previous is not None:
+        if previous.state == "deleted":
+            return IngestResult("conflict", sub.instance_id, message="This submission has been deleted. You may not edit it.")
+        if previous.state == "superseded":
+            return IngestResult(
+                "conflict", sub.instance_id,
+                message=f"The submission {sub.deprecated_id} this edits is now out of date: it was already edited.",
+            )
+        logical_id = previous.logical_id
+
+    # A newer version that came first (out-of-order pull): this one is born superseded.
+    newer = conn.execute(select(submissions.c.id).where(submissions.c.deprecated_id == sub.instance_id)).first()
+    state = "superseded" if newer is not None else "current"
+
+    formdef = formdefs.load(conn, sub.form_id, sub.form_version)
+    received_at = _now()
+    row_id = conn.execute(
+        submissions.insert().values(
+            instance_id=sub.instance_id, logical_id=logical_id, deprecated_id=sub.deprecated_id,
+            form_id=sub.form_id, form_version=sub.form_version or "", source=sub.source,
+            source_ref=sub.source_ref, submitter=sub.submitter, device_id=sub.device_id,
+            received_at=received_at, submitted_at=utc_naive(sub.submitted_at), raw=sub.raw,
+            raw_format=sub.raw_format, raw_sha256=hashlib.sha256(sub.raw).hexdigest(),
+            review_state=sub.review_state, state=state,
+            status="projected" if formdef else "unknown_form",
+            status_detail=None if formdef else f"form {sub.form_id} version {sub.form_version!r} is not published",
+        )
+    ).inserted_primary_key[0]
+    expected = list(dict.fromkeys([*sub.expected_attachments, *attachment_names(formdef, sub.data)]))
+    added, missing = _store_attachments(conn, row_id, sub.attachments, expected, settings)
+
+    error = None
+    if state == "current":
+        if previous is not None:
+            conn.execute(update(submissions).where(submissions.c.id == previous.id).values(state="superseded"))
+            unproject(conn, logical_id)
+        error = _project_current(conn, row_id, sub, logical_id, received_at, formdef)
+
+    if formdef is None:
+        status = "unknown_form"
+        message = f"Stored; the form {sub.form_id} version {sub.form_version!r} is not known here yet."
+    elif previous is not None:
+        status, message = "updated", "Edit received: this is the new version of the submission."
+    else:
+        status, message = "created", "full submission upload was successful!"
+    if missing and status != "unknown_form":
+        message = f"Received; waiting for {len(missing)} attachment(s): {', '.join(missing)}."
+    return IngestResult(status, sub.instance_id, row_id, logical_id, message, added, missing, error)
+
+
+def _resend(conn: Connection, existing: Any, sub: Submission, settings: Any) -> IngestResult:
+    if existing.state == "deleted":
+        return IngestResult(
+            "conflict", sub.instance_id, existing.id, existing.logical_id,
+            "This submission has been deleted. You may not resubmit it.",
+        )
+    if not _same(existing, sub):
+        return IngestResult(
+            "conflict", sub.instance_id, existing.id, existing.logical_id,
+            "A submission already exists with this ID, but with different XML. "
+            "Resubmissions to an existing ID must be identical; an edit needs a new instanceID "
+            "and meta/deprecatedID.",
+        )
+    added, missing = _store_attachments(conn, existing.id, sub.attachments, sub.expected_attachments, settings)
+    if sub.review_state and sub.review_state != existing.review_state:
+        # review state is the source's metadata about the submission, not its answers
+        conn.execute(update(submissions).where(submissions.c.id == existing.id).values(review_state=sub.review_state))
+    if added:
+        return IngestResult(
+            "attachments_added", sub.instance_id, existing.id, existing.logical_id,
+            "Attachments received." if not missing else f"Attachments received; still waiting for {', '.join(missing)}.",
+            added, missing,
+        )
+    return IngestResult(
+        "duplicate", sub.instance_id, existing.id, existing.logical_id,
+        "This submission was already received.", (), missing,
+    )
+
+
+def mark_deleted(
+    conn: Connection, *, source: str, instance_id: str | None = None, source_ref: str | None = None,
+    deleted_at: datetime | None = None,
+) -> DeleteResult:
+    """The source deleted a submission: drop it from the projection, keep it raw."""
+    if instance_id is None and source_ref is None:
+        raise ValueError("mark_deleted needs instance_id or source_ref")
+    query = select(submissions).where(submissions.c.state != "superseded")
+    if instance_id is not None:
+        query = query.where(submissions.c.instance_id == instance_id)
+    else:
+        query = query.where(submissions.c.source == source, submissions.c.source_ref == source_ref)
+    rows = conn.execute(query).all()
+    if not rows:
+        return DeleteResult("not_found")
+    current = [r for r in rows if r.state == "current"]
+    if not current:
+        return DeleteResult("already_deleted", tuple(r.instance_id for r in rows))
+    for row in current:
+        conn.execute(
+            update(submissions).where(submissions.c.id == row.id).values(
+                state="deleted", deleted_at=utc_naive(deleted_at) or _now()
+            )
+        )
+        unproject(conn, row.logical_id)
+    return DeleteResult("deleted", tuple(r.instance_id for r in current))
+
+
+def _project_stored(conn: Connection, row: Any) -> tuple[str, str | None]:
+    """Project one stored current submission from its raw bytes; returns (status, detail)."""
+    formdef = formdefs.load(conn, row.form_id, row.form_version)
+    if formdef is None:
+        return "unknown_form", f"form {row.form_id} version {row.form_version!r} is not published"
+    try:
+        record = record_from_raw(row.raw_format, bytes(row.raw))
+        sub = Submission(
+            form_id=row.form_id, form_version=row.form_version, instance_id=row.instance_id,
+            deprecated_id=row.deprecated_id, data=record, raw=bytes(row.raw), raw_format=row.raw_format,
+            source=row.source, source_ref=row.source_ref, submitter=row.submitter,
+            submitted_at=row.submitted_at,
+        )
+    except Exception as exc:  # noqa: BLE001 - a raw that no longer reads is reported, not fatal
+        return "failed", f"{type(exc).__name__}: {exc}"[:2000]
+    error = _project_current(conn, row.id, sub, row.logical_id, row.received_at, formdef)
+    return ("failed", error) if error else ("projected", None)
+
+
+def mark_restored(
+    conn: Connection, *, source: str, instance_id: str | None = None, source_ref: str | None = None
+) -> DeleteResult:
+    """The source undeleted a submission (Central's restore): project it again."""
+    if instance_id is None and source_ref is None:
+        raise ValueError("mark_restored needs instance_id or source_ref")
+    query = select(submissions).where(submissions.c.state == "deleted")
+    if instance_id is not None:
+        query = query.where(submissions.c.instance_id == instance_id)
+    else:
+        query = query.where(submissions.c.source == source, submissions.c.source_ref == source_ref)
+    rows = conn.execute(query).all()
+    for row in rows:
+        conn.execute(update(submissions).where(submissions.c.id == row.id).values(state="current", deleted_at=None))
+        status, detail = _project_stored(conn, row)
+        conn.execute(update(submissions).where(submissions.c.id == row.id).values(status=status, status_detail=detail))
+    return DeleteResult("restored" if rows else "not_found", tuple(r.instance_id for r in rows))
+
+
+def reproject(conn: Connection, settings: Any | None = None) -> dict[str, int]:
+    """Empty the projection and rebuild it from every current raw submission, in order.
+
+    Submissions stored as ``unknown_form`` are projected once their form is published.
+    Returns counts by resulting status.
+    """
+    from chips.db.schema import PROJECTION_TABLES
+
+    for table in PROJECTION_TABLES:
+        conn.execute(table.delete())
+    counts: dict[str, int] = {}
+    ids = [r.id for r in conn.execute(select(submissions.c.id).where(submissions.c.state == "current").order_by(submissions.c.id))]
+    for row_id in ids:
+        row = conn.execute(select(submissions).where(submissions.c.id == row_id)).one()
+        status, detail = _project_stored(conn, row)
+        conn.execute(update(submissions).where(submissions.c.id == row.id).values(status=status, status_detail=detail))
+        counts[status] = counts.get(status, 0) + 1
+    return counts

@@ -1,0 +1,85 @@
+"""The domain projection: current submissions → households, visits, ANC …
+
+One module per form (``household_registration.py`` …), each with
+``project(conn, origin, record)`` that inserts the rows of one submission. Entity lists
+are generic (``chips.entities``). A projection is only ever *replaced*, never patched:
+an edit or a deletion removes every row of the edit chain (``logical_id``) and projects
+the current version again, which is also what ``chips db reproject`` does for all.
+"""
+
+from __future__ import annotations
+
+import importlib
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any, Callable
+
+from sqlalchemy import Connection, delete, select
+
+from chips import entities as entity_lists
+from chips.db import schema
+from chips.formdefs import FormDef
+
+# form id -> module in this package
+FORM_MODULES = {
+    "household_registration": "household_registration",
+    "house_condition": "house_condition",
+    "visit_request": "visit_request",
+    "home_visit": "home_visit",
+    "anc_visit": "anc_visit",
+}
+
+
+@dataclass(frozen=True)
+class Origin:
+    """The submission a projected row comes from."""
+
+    submission_id: int
+    logical_id: str
+    instance_id: str
+    form_id: str
+    form_version: str
+    received_at: datetime
+    submitted_at: datetime | None
+    submitter: str | None
+
+    def columns(self) -> dict[str, Any]:
+        return {"submission_id": self.submission_id, "logical_id": self.logical_id}
+
+
+def _projector(form_id: str) -> Callable[[Connection, Origin, dict], None] | None:
+    module = FORM_MODULES.get(form_id)
+    if module is None:
+        return None
+    return importlib.import_module(f"chips.projection.{module}").project
+
+
+def project(conn: Connection, origin: Origin, record: dict[str, Any], formdef: FormDef | None) -> None:
+    """Project one current submission: its entity acts, then its form's domain rows."""
+    seq_row = conn.execute(
+        select(schema.submissions.c.id).where(schema.submissions.c.instance_id == origin.logical_id)
+    ).first()
+    acts = entity_lists.entity_acts(formdef, record)
+    keys = entity_lists.record_acts(
+        conn,
+        submission_id=origin.submission_id,
+        logical_id=origin.logical_id,
+        seq=seq_row.id if seq_row else origin.submission_id,
+        at=origin.submitted_at or origin.received_at,
+        acts=acts,
+    )
+    entity_lists.refold(conn, keys)
+    projector = _projector(origin.form_id)
+    if projector is not None:
+        projector(conn, origin, record)
+
+
+DOMAIN_TABLES = tuple(t for t in schema.PROJECTION_TABLES if t.name not in {"entities", "entity_events"})
+
+
+def unproject(conn: Connection, logical_id: str) -> None:
+    """Remove every projected row of an edit chain, and recompute the entities it touched."""
+    for table in DOMAIN_TABLES:
+        conn.execute(delete(table).where(table.c.logical_id == logical_id))
+    keys = entity_lists.forget_logical(conn, logical_id)
+    entity_lists.refold(conn, keys)

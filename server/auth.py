@@ -1,0 +1,214 @@
+"""Who is calling: Digest and Basic for ODK Collect, app-user tokens for QR-configured phones.
+
+Follows the OpenRosa Authentication API (docs.getodk.org/openrosa-authentication, RFC 2617):
+Digest with MD5 and ``qop="auth"`` over plain HTTP; Basic only over HTTPS, because over
+HTTP it would hand the password to anyone on the way. The server keeps, per user, the
+argon2 hash of the password (web login, Basic) and the Digest ``HA1`` =
+MD5(name:realm:password) — Digest cannot work from an argon2 hash, and HA1 is not the
+password. App users (like ODK Central's) carry a random token in the URL path
+(``/key/<token>/…``) or as ``Authorization: Bearer``; only its SHA-256 is stored.
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import hmac
+import re
+import secrets
+import time
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+from typing import Any
+
+from argon2 import PasswordHasher
+from argon2.exceptions import InvalidHashError, VerificationError
+from sqlalchemy import Connection, select
+
+from chips.db.schema import users
+
+REALM = "chips"  # part of every stored HA1: changing it invalidates all Digest passwords
+ROLES = ("admin", "planner", "bidan", "team")
+NONCE_SECONDS = 600
+
+_hasher = PasswordHasher()
+
+
+@dataclass(frozen=True)
+class User:
+    id: int
+    name: str
+    role: str
+    villages: list[str] = field(default_factory=list)
+
+
+def ha1(name: str, password: str, realm: str = REALM) -> str:
+    return hashlib.md5(f"{name}:{realm}:{password}".encode()).hexdigest()
+
+
+def hash_password(password: str) -> str:
+    return _hasher.hash(password)
+
+
+def verify_password(stored_hash: str | None, password: str) -> bool:
+    if not stored_hash:
+        return False
+    try:
+        return _hasher.verify(stored_hash, password)
+    except (VerificationError, InvalidHashError):
+        return False
+
+
+def new_token() -> str:
+    return secrets.token_urlsafe(48)
+
+
+def token_hash(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def _user(row: Any) -> User:
+    return User(id=row.id, name=row.name, role=row.role, villages=list(row.villages or []))
+
+
+def user_by_name(conn: Connection, name: str):
+    return conn.execute(select(users).where(users.c.name == name, users.c.active.is_(True))).first()
+
+
+def user_by_token(conn: Connection, token: str) -> User | None:
+    if not token:
+        return None
+    row = conn.execute(
+        select(users).where(users.c.token_hash == token_hash(token), users.c.active.is_(True))
+    ).first()
+    return _user(row) if row else None
+
+
+# --- Digest ------------------------------------------------------------------------------
+
+
+def make_nonce(secret: str, now: float | None = None) -> str:
+    """A nonce the server can check without remembering it: a time signed with the secret."""
+    stamp = str(int(now if now is not None else time.time()))
+    mac = hmac.new(secret.encode(), stamp.encode(), hashlib.sha256).hexdigest()[:32]
+    return base64.urlsafe_b64encode(f"{stamp}:{mac}".encode()).decode().rstrip("=")
+
+
+def nonce_state(secret: str, nonce: str, now: float | None = None) -> str:
+    """``ok``, ``stale`` (ours but old: the client retries with a fresh one) or ``bad``."""
+    try:
+        padded = nonce + "=" * (-len(nonce) % 4)
+        stamp, mac = base64.urlsafe_b64decode(padded.encode()).decode().split(":", 1)
+        issued = int(stamp)
+    except (ValueError, UnicodeDecodeError):
+        return "bad"
+    expected = hmac.new(secret.encode(), stamp.encode(), hashlib.sha256).hexdigest()[:32]
+    if not hmac.compare_digest(mac, expected):
+        return "bad"
+    age = (now if now is not None else time.time()) - issued
+    return "ok" if 0 <= age <= NONCE_SECONDS else "stale"
+
+
+_PARAM = re.compile(r'(\w+)\s*=\s*(?:"((?:[^"\\]|\\.)*)"|([^\s,]+))')
+
+
+def parse_auth_params(value: str) -> dict[str, str]:
+    return {m.group(1).lower(): (m.group(2) if m.group(2) is not None else m.group(3)) for m in _PARAM.finditer(value)}
+
+
+def digest_challenge(secret: str, domain: str, stale: bool = False) -> str:
+    parts = [
+        f'realm="{REALM}"',
+        'qop="auth"',
+        'algorithm=MD5',
+        f'nonce="{make_nonce(secret)}"',
+        f'opaque="{hashlib.md5(secret.encode()).hexdigest()}"',
+        f'domain="{domain}"',
+    ]
+    if stale:
+        parts.append("stale=true")
+    return "Digest " + ", ".join(parts)
+
+
+@dataclass(frozen=True)
+class DigestOutcome:
+    user: User | None
+    stale: bool = False
+
+
+def check_digest(conn: Connection, secret: str, header_value: str, method: str, request_path: str) -> DigestOutcome:
+    p = parse_auth_params(header_value)
+    name, nonce, uri, response = p.get("username"), p.get("nonce"), p.get("uri"), p.get("response")
+    if not (name and nonce and uri and response) or p.get("realm") != REALM:
+        return DigestOutcome(None)
+    if p.get("algorithm", "MD5").upper() != "MD5":
+        return DigestOutcome(None)
+    # the uri the client signed must be this request (path; the query may differ in encoding)
+    if uri.split("?", 1)[0] != request_path:
+        return DigestOutcome(None)
+    state = nonce_state(secret, nonce)
+    if state == "bad":
+        return DigestOutcome(None)
+    row = user_by_name(conn, name)
+    if row is None or not row.digest_ha1:
+        return DigestOutcome(None)
+    ha2 = hashlib.md5(f"{method}:{uri}".encode()).hexdigest()
+    qop = p.get("qop")
+    if qop == "auth":
+        nc, cnonce = p.get("nc", ""), p.get("cnonce", "")
+        expected = hashlib.md5(f"{row.digest_ha1}:{nonce}:{nc}:{cnonce}:auth:{ha2}".encode()).hexdigest()
+    elif qop is None:
+        expected = hashlib.md5(f"{row.digest_ha1}:{nonce}:{ha2}".encode()).hexdigest()  # RFC 2069 clients
+    else:
+        return DigestOutcome(None)
+    if not hmac.compare_digest(expected, response.lower()):
+        return DigestOutcome(None)
+    if state == "stale":
+        return DigestOutcome(None, stale=True)
+    return DigestOutcome(_user(row))
+
+
+def check_basic(conn: Connection, header_value: str) -> User | None:
+    try:
+        decoded = base64.b64decode(header_value.strip(), validate=True).decode("utf-8")
+        name, password = decoded.split(":", 1)
+    except (ValueError, UnicodeDecodeError):
+        return None
+    row = user_by_name(conn, name)
+    if row is None or not verify_password(row.password_hash, password):
+        return None
+    return _user(row)
+
+
+# --- users -------------------------------------------------------------------------------
+
+
+def _now() -> datetime:
+    return datetime.now(timezone.utc).replace(tzinfo=None)
+
+
+def add_user(conn: Connection, name: str, role: str, password: str | None, villages: list[str] | None = None) -> int:
+    if role not in ROLES:
+        raise ValueError(f"role must be one of {', '.join(ROLES)}")
+    if not re.fullmatch(r"[A-Za-z0-9_.@-]{1,100}", name):
+        raise ValueError("a user name is 1-100 letters, digits or _ . @ -")
+    if conn.execute(select(users.c.id).where(users.c.name == name)).first():
+        raise ValueError(f"user {name!r} exists already")
+    return conn.execute(
+        users.insert().values(
+            name=name, role=role, villages=list(villages or []),
+            password_hash=hash_password(password) if password else None,
+            digest_ha1=ha1(name, password) if password else None,
+            active=True, created_at=_now(),
+        )
+    ).inserted_primary_key[0]
+
+
+def issue_token(conn: Connection, name: str) -> str:
+    """A new app-user token for ``name`` (the old one stops working)."""
+    row = conn.execute(select(users.c.id).where(users.c.name == name)).first()
+    if row is None:
+        raise ValueError(f"no user {name!r}")
+    token = new_token()
+    conn.execute(users.update().where(users.c.id == row.id).values(token_hash=token_hash(token)))
+    return token

@@ -1,0 +1,363 @@
+"""OpenRosa endpoints for ODK Collect: form list, form download, manifest, submission.
+
+Shaped as ODK Collect reads them and as ODK Central answers them
+(docs.getodk.org/openrosa-form-list, openrosa-form-submission, openrosa-http;
+getodk/central-backend lib/formats/openrosa.js and lib/resources/forms.js /
+submissions.js; our own observations in central-observed.md). Differences from Central
+are on purpose and said where they are.
+
+Mounted twice: at ``/`` (Digest/Basic) and at ``/key/<token>/`` (app-user token, for a
+phone configured from a QR code).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import uuid as uuidlib
+from functools import wraps
+from typing import Any, Callable
+from urllib.parse import unquote
+from xml.sax.saxutils import escape
+
+from flask import Blueprint, Response, current_app, g, request
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
+
+from chips import entities as entity_lists
+from chips import formdefs
+from chips.attachment_store import AttachmentError, check_name
+from chips.db.schema import xforms
+from chips.ingest import IngestError, attachment_names, ingest
+from chips.records.xml import XmlSubmissionError, parse_submission
+from chips.submission import AttachmentIn, Submission
+from server import auth
+
+OPENROSA_NS = "http://openrosa.org/http/response"
+XML_TYPE = "text/xml; charset=utf-8"  # Collect refuses application/xml for these answers
+
+DEFAULTS = {
+    # a reverse proxy in front terminates HTTPS: trust its X-Forwarded-Proto (then Basic is
+    # allowed). `chips serve` hands this to waitress, which takes the header only from
+    # `proxy_address`; the check in _secure() is for other WSGI servers that pass it through.
+    "trust_proxy": False,
+    "proxy_address": "127.0.0.1",
+}
+
+
+def engine():
+    return current_app.extensions["chips.engine"]
+
+
+def settings():
+    return current_app.extensions["chips.settings"]
+
+
+def accept_length() -> int:
+    return int(settings().max_attachment_bytes)
+
+
+def openrosa_headers(resp: Response) -> Response:
+    resp.headers["X-OpenRosa-Version"] = "1.0"
+    resp.headers["X-OpenRosa-Accept-Content-Length"] = str(accept_length())
+    return resp
+
+
+def message(text: str, status: int, *, error: bool | None = None) -> Response:
+    nature = "error" if (error if error is not None else status >= 400) else ""
+    body = (
+        f'<OpenRosaResponse xmlns="{OPENROSA_NS}" items="0">'
+        f'<message nature="{nature}">{escape(text)}</message></OpenRosaResponse>'
+    )
+    return openrosa_headers(Response(body, status=status, content_type=XML_TYPE))
+
+
+def _secure() -> bool:
+    if request.is_secure:
+        return True
+    trust = settings().section("server", DEFAULTS).get("trust_proxy")
+    return bool(trust) and request.headers.get("X-Forwarded-Proto", "").lower() == "https"
+
+
+def _challenge(stale: bool = False) -> Response:
+    resp = message("Authentication required.", 401)
+    domain = (request.script_root or "") + "/"
+    resp.headers.add("WWW-Authenticate", auth.digest_challenge(settings().secret_key, domain, stale))
+    if _secure():
+        resp.headers.add("WWW-Authenticate", f'Basic realm="{auth.REALM}", charset="UTF-8"')
+    return resp
+
+
+def authenticated(view: Callable[..., Any]) -> Callable[..., Any]:
+    """Find the user (token in the path, Bearer, Digest, or Basic over HTTPS) or answer 401/403."""
+
+    @wraps(view)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        token = kwargs.pop("token", None)
+        header = request.headers.get("Authorization", "")
+        scheme, _, value = header.partition(" ")
+        scheme = scheme.lower()
+        with engine().connect() as conn:
+            if token is not None or scheme == "bearer":
+                user = auth.user_by_token(conn, token if token is not None else value.strip())
+                if user is None:
+                    return message("The app-user token is not valid.", 403)  # as Central
+            elif scheme == "digest":
+                outcome = auth.check_digest(
+                    conn, settings().secret_key, value, request.method,
+                    unquote((request.script_root or "") + request.path),
+                )
+                if outcome.user is None:
+                    return _challenge(stale=outcome.stale)
+                user = outcome.user
+            elif scheme == "basic" and _secure():
+                user = auth.check_basic(conn, value)
+                if user is None:
+                    return _challenge()
+            else:
+                return _challenge()
+        g.user = user
+        g.token = token
+        return view(*args, **kwargs)
+
+    return wrapper
+
+
+def needs_openrosa_header(view: Callable[..., Any]) -> Callable[..., Any]:
+    """Central refuses OpenRosa calls without the version header (400); so do we."""
+
+    @wraps(view)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        if not request.headers.get("X-OpenRosa-Version"):
+            return message("This is an OpenRosa endpoint: send the X-OpenRosa-Version: 1.0 header.", 400)
+        return view(*args, **kwargs)
+
+    return wrapper
+
+
+bp = Blueprint("openrosa", __name__)
+
+
+def url(path: str) -> str:
+    """An absolute URL on this server, keeping the ``/key/<token>`` prefix of the request."""
+    base = settings().base_url.rstrip("/") if settings().base_url else request.host_url.rstrip("/") + (request.script_root or "")
+    prefix = f"/key/{g.token}" if g.get("token") else ""
+    return f"{base}{prefix}{path}"
+
+
+# --- forms -------------------------------------------------------------------------------
+
+
+def _current_forms(conn) -> list[formdefs.FormDef]:
+    """What the form list offers: the newest published version of each form.
+    Every role sees every form (as a Central app user assigned to all of them)."""
+    return formdefs.current(conn)
+
+
+def _media_dir():
+    return settings().instance_dir / "forms"
+
+
+@bp.get("/formList")
+@authenticated
+@needs_openrosa_header
+def form_list() -> Response:
+    wanted = request.args.get("formID")
+    with engine().connect() as conn:
+        forms = _current_forms(conn)
+    items = []
+    for fd in forms:
+        if wanted and fd.form_id != wanted:
+            continue
+        manifest = ""
+        if fd.media:
+            manifest = f"<manifestUrl>{escape(url(f'/forms/{fd.form_id}/manifest'))}</manifestUrl>"
+        items.append(
+            "<xform>"
+            f"<formID>{escape(fd.form_id)}</formID>"
+            f"<name>{escape(fd.title)}</name>"
+            f"<version>{escape(fd.version)}</version>"
+            f"<hash>md5:{fd.md5}</hash>"
+            f"<downloadUrl>{escape(url(f'/forms/{fd.form_id}.xml'))}</downloadUrl>"
+            f"{manifest}"
+            "</xform>"
+        )
+    body = '<?xml version="1.0" encoding="UTF-8"?>\n<xforms xmlns="http://openrosa.org/xforms/xformsList">' + "".join(items) + "</xforms>"
+    return openrosa_headers(Response(body, status=200, content_type=XML_TYPE))
+
+
+@bp.get("/forms/<form_id>.xml")
+@authenticated
+def form_xml(form_id: str) -> Response:
+    with engine().connect() as conn:
+        fd = next((f for f in _current_forms(conn) if f.form_id == form_id), None)
+    if fd is None:
+        return message(f"No form {form_id} on this server.", 404)
+    # exactly the bytes the formList hash covers
+    return openrosa_headers(Response(fd.xml, status=200, content_type="application/xml"))
+
+
+@bp.get("/forms/<form_id>/manifest")
+@authenticated
+@needs_openrosa_header
+def manifest(form_id: str) -> Response:
+    with engine().connect() as conn:
+        forms = _current_forms(conn)
+        fd = next((f for f in forms if f.form_id == form_id), None)
+        if fd is None:
+            return message(f"No form {form_id} on this server.", 404)
+        known = set(formdefs.datasets(forms))
+        entries = []
+        for name in fd.media:
+            dataset = name[:-4] if name.endswith(".csv") else None
+            if dataset in known:
+                data = entity_lists.entity_list_csv(conn, dataset, formdefs.dataset_properties(forms, dataset))
+                entries.append(
+                    '<mediaFile type="entityList">'
+                    f"<filename>{escape(name)}</filename>"
+                    f"<hash>{entity_lists.csv_hash(data)}</hash>"
+                    f"<downloadUrl>{escape(url(f'/forms/{form_id}/attachments/{name}'))}</downloadUrl>"
+                    f"<integrityUrl>{escape(url(f'/datasets/{dataset}/integrity'))}</integrityUrl>"
+                    "</mediaFile>"
+                )
+                continue
+            path = _media_dir() / name
+            if path.is_file():
+                entries.append(
+                    "<mediaFile>"
+                    f"<filename>{escape(name)}</filename>"
+                    f"<hash>md5:{hashlib.md5(path.read_bytes()).hexdigest()}</hash>"
+                    f"<downloadUrl>{escape(url(f'/forms/{form_id}/attachments/{name}'))}</downloadUrl>"
+                    "</mediaFile>"
+                )
+            else:
+                current_app.logger.warning("form %s names media %s, which the build did not produce", form_id, name)
+    body = (
+        '<?xml version="1.0" encoding="UTF-8"?>\n<manifest xmlns="http://openrosa.org/xforms/xformsManifest">'
+        + "".join(entries)
+        + "</manifest>"
+    )
+    return openrosa_headers(Response(body, status=200, content_type=XML_TYPE))
+
+
+@bp.get("/forms/<form_id>/attachments/<name>")
+@authenticated
+def form_attachment(form_id: str, name: str) -> Response:
+    try:
+        check_name(name)
+    except AttachmentError:
+        return message("Not a file name.", 400)
+    with engine().connect() as conn:
+        forms = _current_forms(conn)
+        fd = next((f for f in forms if f.form_id == form_id), None)
+        if fd is None or name not in fd.media:
+            return message(f"Form {form_id} has no media file {name}.", 404)
+        dataset = name[:-4] if name.endswith(".csv") else None
+        if dataset in set(formdefs.datasets(forms)):
+            data = entity_lists.entity_list_csv(conn, dataset, formdefs.dataset_properties(forms, dataset))
+            etag = entity_lists.csv_hash(data)
+            if request.if_none_match and request.if_none_match.contains(etag):
+                return Response(status=304, headers={"ETag": f'"{etag}"'})
+            return Response(data, status=200, content_type="text/csv; charset=utf-8", headers={"ETag": f'"{etag}"'})
+    path = _media_dir() / name
+    if not path.is_file():
+        return message(f"Media file {name} is missing on the server.", 404)
+    return Response(path.read_bytes(), status=200, content_type="application/octet-stream")
+
+
+@bp.get("/datasets/<dataset>/integrity")
+@authenticated
+def integrity(dataset: str) -> Response:
+    ids = None
+    if request.args.get("id"):
+        ids = [i.strip().lower() for i in request.args["id"].split(",") if i.strip()]
+        try:
+            for i in ids:
+                uuidlib.UUID(i)
+        except ValueError:
+            return message("Every id must be a UUID.", 400)
+    with engine().connect() as conn:
+        rows = entity_lists.integrity(conn, dataset, ids)
+    body = "<data><entities>" + "".join(
+        f'<entity id="{escape(u)}"><deleted>{"true" if d else "false"}</deleted></entity>' for u, d in rows
+    ) + "</entities></data>"
+    return openrosa_headers(Response(body, status=200, content_type=XML_TYPE))
+
+
+# --- submissions -------------------------------------------------------------------------
+
+
+@bp.route("/submission", methods=["HEAD"])
+@authenticated
+@needs_openrosa_header
+def submission_head() -> Response:
+    return openrosa_headers(Response(status=204, content_type=XML_TYPE))
+
+
+@bp.post("/submission")
+@authenticated
+@needs_openrosa_header
+def submission_post() -> Response:
+    xml_part = request.files.get("xml_submission_file")
+    if xml_part is None:
+        return message("Required multipart POST field xml_submission_file missing.", 400)
+    raw = xml_part.read()
+    try:
+        parsed = parse_submission(raw)
+    except XmlSubmissionError as exc:
+        return message(f"The submission XML cannot be read: {exc}.", 400)
+
+    with engine().connect() as conn:
+        versions = conn.execute(select(xforms.c.version).where(xforms.c.form_id == parsed.form_id)).all()
+    if not versions:
+        return message(f"The form {parsed.form_id} is not on this server.", 404)
+    # A known form id with a version we never published is still stored (raw, status
+    # unknown_form) and answered 201, unlike Central's 404: the data is safe here and
+    # `chips db reproject` projects it once that version is published.
+    with engine().connect() as conn:
+        fd = formdefs.load(conn, parsed.form_id, parsed.form_version)
+    declared = None
+    if fd is not None:
+        declared = set(attachment_names(fd, parsed.record))
+
+    max_bytes = accept_length()
+    incoming = []
+    for field_name, storage in request.files.items(multi=True):
+        if field_name == "xml_submission_file":
+            continue
+        name = storage.filename or field_name
+        try:
+            check_name(name)
+        except AttachmentError as exc:
+            return message(str(exc), 400)
+        if declared is not None and name not in declared:
+            continue  # a part the XML does not name: ignored, as Central does
+        data = storage.read(max_bytes + 1)
+        if len(data) > max_bytes:
+            return message(f"Attachment {name} is larger than the {max_bytes} bytes allowed.", 413)
+        incoming.append(AttachmentIn(name=name, media_type=storage.mimetype or "application/octet-stream", data=data))
+
+    sub = Submission(
+        form_id=parsed.form_id, form_version=parsed.form_version, instance_id=parsed.instance_id,
+        deprecated_id=parsed.deprecated_id, data=parsed.record, raw=raw, raw_format="xml",
+        source="openrosa", submitter=g.user.name, device_id=request.args.get("deviceID"),
+        attachments=tuple(incoming),
+    )
+    for attempt in (1, 2):
+        try:
+            with engine().begin() as conn:
+                result = ingest(conn, sub, settings())
+            break
+        except IngestError as exc:
+            return message(str(exc), 413 if exc.too_large else 400)
+        except IntegrityError:
+            # the same instanceID committed by a parallel POST (a phone retrying while the
+            # first upload was still running): the second look sees it and answers as a resend
+            if attempt == 2:
+                raise
+    if result.status == "conflict":
+        return message(result.message, 409)
+    if result.status == "duplicate":
+        # Central answers 201 to an identical resend; 202 says "nothing new", and Collect
+        # treats any 2xx as delivered.
+        return message(result.message, 202)
+    return message(result.message, 201)
