@@ -1,7 +1,7 @@
 """The tables of chips, on one shared ``MetaData``.
 
 Other packages declare their own tables on this same ``metadata`` in their own module
-(``maps/tables.py``, ``sync/tables.py``, ``server/web_tables.py``) with their own
+(``maps/tables.py``, ``sync/tables.py``, ``chips/db/web_tables.py``) with their own
 migration branching from ``0001_core``.
 
 Conventions (both SQLite and PostgreSQL run the same code):

@@ -1,4 +1,4 @@
-"""web: follow-up steps, SPM targets, audit log, login failures, API tokens (server/web_tables.py)
+"""web: follow-up steps, SPM targets, audit log, login failures, API tokens (chips/db/web_tables.py)
 
 Revision ID: 0301_web
 Revises: 0001_core
