@@ -18,7 +18,7 @@ from sqlalchemy import Connection, select, update
 
 from chips import attachment_store, formdefs
 from chips.attachment_store import AttachmentError
-from chips.db.schema import attachments, submissions
+from chips.db.schema import ID, attachments, submissions
 from chips.projection import Origin, project, unproject
 from chips.records import record_from_raw
 from chips.submission import AttachmentIn, Submission
@@ -72,6 +72,12 @@ def _check(sub: Submission, settings: Any) -> None:
         raise IngestError("the submission has no instanceID")
     if not (sub.form_id or "").strip():
         raise IngestError("the submission has no form id")
+    # the columns hold ID characters: PostgreSQL would refuse a longer value mid-insert
+    # (a 500) while SQLite stored it, so both refuse it here, before anything is written
+    for label, value in (("instanceID", sub.instance_id), ("deprecatedID", sub.deprecated_id),
+                         ("form id", sub.form_id), ("form version", sub.form_version)):
+        if value and len(value) > ID:
+            raise IngestError(f"the submission's {label} is longer than {ID} characters")
     for att in sub.attachments:
         try:
             attachment_store.check_name(att.name)
@@ -197,7 +203,9 @@ def ingest(conn: Connection, sub: Submission, settings: Any) -> IngestResult:
             select(submissions).where(
                 submissions.c.source == sub.source,
                 submissions.c.source_ref == sub.source_ref,
-                submissions.c.state == "current",
+                # `state || ''`: without statistics SQLite otherwise picks the (state, status)
+                # index and scans every current row, one scan per pulled submission
+                (submissions.c.state + "") == "current",
             )
         ).first()
     if previous is not None:

@@ -152,3 +152,9 @@ def lock_command(source_dir: Path | None, lock_path: Path) -> None:
     for form_id, entry in new.items():
         click.echo(f"{form_id} {entry['version']} {entry['sha256'][:12]}")
     click.echo(f"wrote {lock_path}")
+
+
+# Publishing talks to ODK Central and KoboToolbox, so it lives with their clients in sync/.
+from sync.cli import publish_command  # noqa: E402
+
+forms_group.add_command(publish_command, "publish")

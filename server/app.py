@@ -42,6 +42,11 @@ def create_app(settings: Any) -> Flask:
     app.register_blueprint(openrosa_bp, url_prefix="/key/<token>", name="openrosa_key")
 
     _openrosa_errors(app)
+    if not app.testing:
+        # pulls from ODK Central / Kobo on the interval of the settings (off when it is 0)
+        from sync.schedule import start_scheduler
+
+        app.extensions["chips.scheduler"] = start_scheduler(settings)
     return app
 
 

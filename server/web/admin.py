@@ -111,14 +111,10 @@ def sources():
         if isinstance(table, dict):
             configured.append({"name": name, "type": table.get("type", "?"), "url": table.get("url", ""),
                                "forms": table.get("forms") or list((table.get("assets") or {}).values())})
-    runs = []
-    try:
-        from sync.tables import sync_runs
+    from sync.tables import sync_runs
 
-        with engine().connect() as conn:
-            runs = conn.execute(select(sync_runs).order_by(sync_runs.c.id.desc()).limit(50)).all()
-    except Exception:  # noqa: BLE001 - the sync package's table may not exist in this deployment
-        runs = []
+    with engine().connect() as conn:
+        runs = conn.execute(select(sync_runs).order_by(sync_runs.c.id.desc()).limit(50)).all()
     return render_template("admin_sources.html", configured=configured, runs=runs)
 
 

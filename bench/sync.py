@@ -1,0 +1,107 @@
+"""Benchmark of a pull from ODK Central (the fake of tests/fakes, on loopback).
+
+    .venv/bin/python bench/sync.py                 # 50,000 submissions, SQLite under a temp dir
+    .venv/bin/python bench/sync.py -n 5000 --db-url postgresql+psycopg://postgres@127.0.0.1/test
+
+Prints three timings:
+- download: merely fetching the same OData pages with requests (login, $top, following
+  @odata.nextLink to the end, parsing the JSON): the floor any pull has to pay;
+- full pull: `chips sync` of every submission into an empty store (records, raw JSON,
+  projection, cursor, one transaction per page);
+- empty re-sync: the same again with nothing new (one empty page), as a fraction of the
+  full pull.
+The fake server runs in this process, so both sides pay for it alike.
+"""
+
+from __future__ import annotations
+
+import argparse
+import random
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import requests
+
+REPO = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(REPO))
+
+from tests.fakes.central import FakeCentral  # noqa: E402
+from tests.fakes.server import ThreadedServer  # noqa: E402
+from tests.fakes.xforms import built_forms  # noqa: E402
+
+FORM = "household_registration"
+ENV = {"CHIPS_SOURCE_BENCH_PASSWORD": "rahasia"}
+
+
+def download_only(url: str, top: int) -> tuple[int, int]:
+    session = requests.Session()
+    token = session.post(f"{url}/v1/sessions", json={"email": "sync@example.org", "password": "rahasia"},
+                         timeout=60).json()["token"]
+    session.headers["Authorization"] = f"Bearer {token}"
+    next_url = f"{url}/v1/projects/1/forms/{FORM}.svc/Submissions?$top={top}&$expand=*"
+    rows = pages = 0
+    while next_url:
+        body = session.get(next_url, timeout=60).json()
+        rows += len(body["value"])
+        pages += 1
+        next_url = body.get("@odata.nextLink")
+    return rows, pages
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("-n", type=int, default=50_000, help="submissions in the fake Central")
+    parser.add_argument("--top", type=int, default=1000, help="OData page size ($top)")
+    parser.add_argument("--db-url", help="database (default: a fresh SQLite file)")
+    args = parser.parse_args()
+
+    from chips import formdefs
+    from chips.db.engine import make_engine
+    from chips.db.migrate import upgrade
+    from chips.settings import load_settings
+    from sync.runner import run
+
+    forms = built_forms()
+    fake = FakeCentral()
+    fake.add_form(forms[FORM])
+    t = time.perf_counter()
+    fake.seed(FORM, args.n, random.Random(1), variants=16, attachment_every=0)
+    print(f"seeded {args.n} submissions of {FORM} in {time.perf_counter() - t:.1f} s", flush=True)
+
+    with ThreadedServer(fake.app) as server, tempfile.TemporaryDirectory() as tmp:
+        instance = Path(tmp)
+        (instance / "chips.toml").write_text(
+            f'[sources.bench]\ntype = "central"\nurl = "{server.url}"\nproject = 1\n'
+            f'email = "sync@example.org"\npage_size = {args.top}\n')
+        settings = load_settings(environ={}, instance_dir=instance,
+                                 database_url=args.db_url or f"sqlite:///{instance / 'chips.sqlite'}")
+        engine = upgrade(make_engine(settings))
+        with engine.begin() as conn:
+            formdefs.publish(conn, list(forms.values()))
+
+        t = time.perf_counter()
+        rows, pages = download_only(server.url, args.top)
+        download = time.perf_counter() - t
+
+        t = time.perf_counter()
+        tally = run(settings, ["bench"], environ=ENV)["bench"]
+        full = time.perf_counter() - t
+        assert tally.stopped is None and tally.new == args.n, tally
+
+        t = time.perf_counter()
+        again = run(settings, ["bench"], environ=ENV)["bench"]
+        empty = time.perf_counter() - t
+        assert again.new == 0 and again.stopped is None
+
+    db = "PostgreSQL" if args.db_url and args.db_url.startswith("postgres") else "SQLite"
+    print(f"\n{args.n} submissions, {pages} pages of {args.top}, store on {db}")
+    print(f"{'download only (requests)':<28}{download:>9.1f} s  {rows / download:>8,.0f} rows/s")
+    print(f"{'full pull (chips sync)':<28}{full:>9.1f} s  {args.n / full:>8,.0f} rows/s"
+          f"  = {full / download:.1f} x download")
+    print(f"{'empty re-sync':<28}{empty:>9.3f} s  = {empty / full:.2%} of the full pull")
+
+
+if __name__ == "__main__":
+    main()

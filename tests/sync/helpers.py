@@ -1,0 +1,37 @@
+"""Reading back what a pull stored."""
+
+from __future__ import annotations
+
+from sqlalchemy import func, select
+
+from chips.db.schema import attachments, submissions
+
+
+def held(engine, source: str) -> dict[str, str]:
+    """source_ref -> current instanceID of the submissions a source left current."""
+    with engine.connect() as conn:
+        rows = conn.execute(select(submissions.c.source_ref, submissions.c.instance_id).where(
+            submissions.c.source == source, submissions.c.state == "current")).all()
+    out: dict[str, str] = {}
+    for ref, iid in rows:
+        assert ref not in out, f"two current versions of {ref}"
+        out[ref] = iid
+    return out
+
+
+def count_rows(engine, source: str) -> int:
+    with engine.connect() as conn:
+        return conn.execute(select(func.count()).select_from(submissions)
+                            .where(submissions.c.source == source)).scalar_one()
+
+
+def present_files(engine, source: str) -> dict[str, set[str]]:
+    """instanceID -> names of the attachments stored with their bytes."""
+    with engine.connect() as conn:
+        rows = conn.execute(select(submissions.c.instance_id, attachments.c.name)
+                            .join(attachments, attachments.c.submission_id == submissions.c.id)
+                            .where(submissions.c.source == source, attachments.c.present.is_(True))).all()
+    out: dict[str, set[str]] = {}
+    for iid, name in rows:
+        out.setdefault(iid, set()).add(name)
+    return out
