@@ -37,7 +37,9 @@ def waitress_proxy_options(settings) -> dict:
 @click.option("--host", default="127.0.0.1", show_default=True, help="Address to listen on (0.0.0.0 for phones on the LAN).")
 @click.option("--port", default=8000, show_default=True, type=int, help="TCP port.")
 @click.option("--threads", default=8, show_default=True, type=int, help="Worker threads.")
-def serve_cmd(host: str, port: int, threads: int) -> None:
+@click.option("--prepare-only", is_flag=True,
+              help="Migrate the database and publish the forms, then stop (before starting gunicorn workers).")
+def serve_cmd(host: str, port: int, threads: int, prepare_only: bool) -> None:
     """Run the server (waitress); migrates the database and publishes the forms first."""
     import waitress
 
@@ -58,6 +60,8 @@ def serve_cmd(host: str, port: int, threads: int) -> None:
         # phones keep working with the versions already published
         click.echo(f"warning: the forms were not republished ({exc}); serving "
                    f"{len(published)} published form(s)", err=True)
+    if prepare_only:
+        return
     app = create_app(settings)
     click.echo(f"chips serving on http://{host}:{port}/ (database {settings.database_url.split('@')[-1]})")
     waitress.serve(app, host=host, port=port, threads=threads, ident="chips", **waitress_proxy_options(settings))

@@ -86,3 +86,34 @@ def token_cmd(name: str) -> None:
     base = settings.base_url.rstrip("/") if settings.base_url else "http://<server>"
     click.echo(token)
     click.echo(f"server URL for ODK Collect: {base}/key/{token}", err=True)
+
+
+@users_group.command("qr")
+@click.argument("name")
+@click.option("--url", "base_url", default=None,
+              help="The server address phones reach, e.g. http://192.168.1.10:8000 (default: base_url of the settings).")
+@click.option("--out", type=click.Path(dir_okay=False), default=None,
+              help="Write the QR code to this .png or .svg file instead of the terminal.")
+@click.option("--project-name", default="CHIPS Sempu", show_default=True, help="Project name shown in Collect.")
+def qr_cmd(name: str, base_url: str | None, out: str | None, project_name: str) -> None:
+    """Issue a new app-user token for NAME and show the ODK Collect QR code that configures a
+    phone with it (Collect: Project settings > Reconfigure with QR code). The old token stops working."""
+    from server import auth, collect_qr
+
+    base = (base_url or get_settings().base_url or "").rstrip("/")
+    if not base.startswith(("http://", "https://")):
+        raise click.ClickException("give the address phones reach with --url (e.g. http://192.168.1.10:8000) "
+                                   "or set base_url in the settings")
+    with _engine().begin() as conn:
+        try:
+            token = auth.issue_token(conn, name)
+        except ValueError as exc:
+            raise click.ClickException(str(exc)) from None
+    server_url = f"{base}/key/{token}"
+    code = collect_qr.qr_code(collect_qr.encode(collect_qr.collect_settings(server_url, project_name)))
+    if out:
+        code.save(out, scale=6)
+        click.echo(f"wrote {out}")
+    else:
+        code.terminal(compact=True)
+    click.echo(f"server URL for ODK Collect: {server_url}", err=True)
