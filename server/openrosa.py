@@ -26,7 +26,7 @@ from sqlalchemy.exc import IntegrityError
 from chips import entities as entity_lists
 from chips import formdefs
 from chips.attachment_store import AttachmentError, check_name
-from chips.db.schema import xforms
+from chips.db.schema import ID, xforms
 from chips.ingest import IngestError, attachment_names, ingest
 from chips.records.xml import XmlSubmissionError, parse_submission
 from chips.submission import AttachmentIn, Submission
@@ -293,6 +293,15 @@ def submission_head() -> Response:
     return openrosa_headers(Response(status=204, content_type=XML_TYPE))
 
 
+def _metadata(value: str | None) -> str | None:
+    """A device id or part media type as the phone sent it, cut to what the column holds and
+    without control characters (PostgreSQL refuses both a longer value and a NUL: a 500
+    where SQLite stored it); it labels the submission, so it never refuses it."""
+    if value is None:
+        return None
+    return "".join(c for c in value if c.isprintable())[:ID] or None
+
+
 @bp.post("/submission")
 @authenticated
 @needs_openrosa_header
@@ -306,15 +315,14 @@ def submission_post() -> Response:
     except XmlSubmissionError as exc:
         return message(f"The submission XML cannot be read: {exc}.", 400)
 
-    with engine().connect() as conn:
+    with engine().connect() as conn:  # one connection for both looks (each checkout is a round trip or two)
         versions = conn.execute(select(xforms.c.version).where(xforms.c.form_id == parsed.form_id)).all()
+        fd = formdefs.load(conn, parsed.form_id, parsed.form_version) if versions else None
     if not versions:
         return message(f"The form {parsed.form_id} is not on this server.", 404)
     # A known form id with a version we never published is still stored (raw, status
     # unknown_form) and answered 201, unlike Central's 404: the data is safe here and
     # `chips db reproject` projects it once that version is published.
-    with engine().connect() as conn:
-        fd = formdefs.load(conn, parsed.form_id, parsed.form_version)
     declared = None
     if fd is not None:
         declared = set(attachment_names(fd, parsed.record))
@@ -334,12 +342,12 @@ def submission_post() -> Response:
         data = storage.read(max_bytes + 1)
         if len(data) > max_bytes:
             return message(f"Attachment {name} is larger than the {max_bytes} bytes allowed.", 413)
-        incoming.append(AttachmentIn(name=name, media_type=storage.mimetype or "application/octet-stream", data=data))
+        incoming.append(AttachmentIn(name=name, media_type=_metadata(storage.mimetype) or "application/octet-stream", data=data))
 
     sub = Submission(
         form_id=parsed.form_id, form_version=parsed.form_version, instance_id=parsed.instance_id,
         deprecated_id=parsed.deprecated_id, data=parsed.record, raw=raw, raw_format="xml",
-        source="openrosa", submitter=g.user.name, device_id=request.args.get("deviceID"),
+        source="openrosa", submitter=g.user.name, device_id=_metadata(request.args.get("deviceID")),
         attachments=tuple(incoming),
     )
     for attempt in (1, 2):
