@@ -31,7 +31,14 @@ def _local(tag: str) -> str:
     return tag.rsplit("}", 1)[-1] if tag.startswith("{") else tag
 
 
-def _element_value(el: Element) -> Any:
+# XForms nest groups and repeats a handful of levels deep; a fixed limit refuses hostile
+# nesting the same way whatever Python's recursion limit happens to be.
+MAX_DEPTH = 100
+
+
+def _element_value(el: Element, depth: int = 0) -> Any:
+    if depth > MAX_DEPTH:
+        raise XmlSubmissionError(f"XML nested more than {MAX_DEPTH} levels deep")
     children = list(el)
     if not children:
         if el.attrib:
@@ -43,7 +50,7 @@ def _element_value(el: Element) -> Any:
     node = {f"@{_local(k)}": v for k, v in el.attrib.items()}
     for child in children:
         name = _local(child.tag)
-        value = _element_value(child)
+        value = _element_value(child, depth + 1)
         if name in node:
             # the same name twice among siblings: a repeat
             if not isinstance(node[name], list):

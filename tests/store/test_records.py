@@ -54,3 +54,23 @@ def test_not_a_submission(raw, words):
 def test_unknown_raw_format():
     with pytest.raises(ValueError, match="raw format"):
         record_from_raw("csv", b"")
+
+
+def test_nesting_limit_does_not_depend_on_the_recursion_limit():
+    import sys
+
+    import pytest
+
+    from chips.records.xml import MAX_DEPTH, XmlSubmissionError, record_from_xml
+
+    def nested(levels: int) -> bytes:
+        return b"<data>" + b"<g>" * levels + b"v" + b"</g>" * levels + b"</data>"
+
+    assert record_from_xml(nested(MAX_DEPTH - 1))
+    old = sys.getrecursionlimit()
+    sys.setrecursionlimit(old + 5000)
+    try:
+        with pytest.raises(XmlSubmissionError, match="nested"):
+            record_from_xml(nested(MAX_DEPTH + 2))
+    finally:
+        sys.setrecursionlimit(old)
