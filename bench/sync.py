@@ -10,7 +10,9 @@ Prints three timings:
   projection, cursor, one transaction per page);
 - empty re-sync: the same again with nothing new (one empty page), as a fraction of the
   full pull.
-The fake server runs in this process, so both sides pay for it alike.
+The fake server runs in this process, so both sides pay for it alike. It also prints how
+many households and members the pull projected: the fake's rows (``FakeCentral.seed``, the
+form filled with placeholder values, ``consent = no``) are stored raw but project to none.
 """
 
 from __future__ import annotations
@@ -95,8 +97,16 @@ def main() -> None:
         empty = time.perf_counter() - t
         assert again.new == 0 and again.stopped is None
 
+        from sqlalchemy import func, select
+
+        from chips.db.schema import households, members
+        with engine.connect() as conn:
+            projected = (conn.execute(select(func.count()).select_from(households)).scalar_one(),
+                         conn.execute(select(func.count()).select_from(members)).scalar_one())
+
     db = "PostgreSQL" if args.db_url and args.db_url.startswith("postgres") else "SQLite"
-    print(f"\n{args.n} submissions, {pages} pages of {args.top}, store on {db}")
+    print(f"\n{args.n} submissions, {pages} pages of {args.top}, store on {db}; "
+          f"projected {projected[0]} households, {projected[1]} members")
     print(f"{'download only (requests)':<28}{download:>9.1f} s  {rows / download:>8,.0f} rows/s")
     print(f"{'full pull (chips sync)':<28}{full:>9.1f} s  {args.n / full:>8,.0f} rows/s"
           f"  = {full / download:.1f} x download")

@@ -54,9 +54,57 @@ def _fsync_dir(path: Path) -> None:
         os.close(fd)
 
 
+def _fsync_file(path: Path) -> None:
+    fd = os.open(path, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+
+
+# Files this process has seen flushed to disk (file and folder), so that the same bytes
+# again cost a hash and a stat: no write, no fsync. Bounded; forgetting only costs fsyncs.
+_DURABLE: set[str] = set()
+_DURABLE_MAX = 100_000
+
+
+def _durable(final: Path) -> None:
+    if len(_DURABLE) >= _DURABLE_MAX:
+        _DURABLE.clear()
+    _DURABLE.add(str(final))
+
+
+def _held(root: Path, data: bytes, max_bytes: int) -> StoredFile | None:
+    """The stored file when these very bytes are already in the store, else None.
+
+    A photo sent again (Collect's multi-POST resends, a re-pull, the demo's one placeholder)
+    then costs a hash and a stat instead of a write and two fsyncs. A file this process has
+    not itself seen flushed is fsynced once, with its folder: another thread may have
+    renamed it in a moment ago and not yet flushed the folder, and a 201 must not rest on
+    that."""
+    if len(data) > max_bytes:
+        raise AttachmentError(f"attachment is {len(data)} bytes, more than the {max_bytes} allowed", too_large=True)
+    sha = hashlib.sha256(data).hexdigest()
+    final = root / sha[:2] / sha
+    try:
+        if final.stat().st_size != len(data):
+            return None  # not ours to trust: write it again below
+        if str(final) not in _DURABLE:
+            _fsync_file(final)
+            _fsync_dir(final.parent)
+            _durable(final)
+    except OSError:
+        return None
+    return StoredFile(sha256=sha, size=len(data), path=f"{sha[:2]}/{sha}")
+
+
 def store(root: Path, *, data: bytes | None = None, path: Path | None = None, max_bytes: int) -> StoredFile:
     """Copy ``data`` (or the file at ``path``) into the store; refuse more than ``max_bytes``."""
     root.mkdir(parents=True, exist_ok=True)
+    if data is not None:
+        held = _held(root, data, max_bytes)
+        if held is not None:
+            return held
     digest = hashlib.sha256()
     size = 0
     fd, tmp_name = tempfile.mkstemp(dir=root, prefix=".incoming-")
@@ -83,13 +131,19 @@ def store(root: Path, *, data: bytes | None = None, path: Path | None = None, ma
             os.fsync(out.fileno())
         sha = digest.hexdigest()
         folder = root / sha[:2]
-        folder.mkdir(exist_ok=True)
+        if not folder.is_dir():
+            folder.mkdir(exist_ok=True)
+            _fsync_dir(root)  # the new folder's own name must survive a power cut too
         final = folder / sha
         if final.exists():
             os.unlink(tmp_name)
+            if str(final) not in _DURABLE:  # put there a moment ago by another thread?
+                _fsync_file(final)
+                _fsync_dir(folder)
         else:
             os.replace(tmp_name, final)
             _fsync_dir(folder)
+        _durable(final)
         return StoredFile(sha256=sha, size=size, path=f"{sha[:2]}/{sha}")
     except BaseException:
         if os.path.exists(tmp_name):

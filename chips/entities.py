@@ -19,7 +19,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Iterable
 
-from sqlalchemy import Connection, delete, select
+from sqlalchemy import Connection, bindparam, delete, select
 
 from chips.db.schema import entities, entity_events
 from chips.formdefs import FormDef
@@ -114,44 +114,58 @@ def entity_acts(formdef: FormDef | None, record: dict[str, Any]) -> list[EntityA
     return acts
 
 
+# Built once and reused: per-row statement building cost more than the SQL (bench/README.md).
+_INSERT_EVENT = entity_events.insert()
+_EVENTS_OF = (
+    select(entity_events)
+    .where(entity_events.c.dataset == bindparam("b_dataset"), entity_events.c.uuid == bindparam("b_uuid"))
+    .order_by(entity_events.c.seq, entity_events.c.id)
+)
+_DELETE_ENTITY = delete(entities).where(entities.c.dataset == bindparam("b_dataset"), entities.c.uuid == bindparam("b_uuid"))
+_INSERT_ENTITY = entities.insert()
+_EVENT_KEYS_OF = select(entity_events.c.dataset, entity_events.c.uuid).where(
+    entity_events.c.logical_id == bindparam("b_logical")
+)
+_DELETE_EVENTS_OF = delete(entity_events).where(entity_events.c.logical_id == bindparam("b_logical"))
+
+
 def record_acts(
     conn: Connection, *, submission_id: int, logical_id: str, seq: int, at: datetime, acts: Iterable[EntityAct]
 ) -> set[tuple[str, str]]:
     keys = set()
+    rows = []
     for act in acts:
-        conn.execute(
-            entity_events.insert().values(
-                submission_id=submission_id, logical_id=logical_id, seq=seq, dataset=act.dataset,
-                uuid=act.uuid, action=act.action, base_version=act.base_version, label=act.label,
-                properties=act.properties, at=at,
-            )
-        )
+        rows.append(dict(
+            submission_id=submission_id, logical_id=logical_id, seq=seq, dataset=act.dataset,
+            uuid=act.uuid, action=act.action, base_version=act.base_version, label=act.label,
+            properties=act.properties, at=at,
+        ))
         keys.add((act.dataset, act.uuid))
+    if rows:
+        conn.execute(_INSERT_EVENT, rows)
     return keys
 
 
 def forget_logical(conn: Connection, logical_id: str) -> set[tuple[str, str]]:
     """Drop the events of one edit chain; returns the entities to recompute."""
-    keys = {
-        (r.dataset, r.uuid)
-        for r in conn.execute(
-            select(entity_events.c.dataset, entity_events.c.uuid).where(entity_events.c.logical_id == logical_id)
-        )
-    }
-    conn.execute(delete(entity_events).where(entity_events.c.logical_id == logical_id))
+    keys = {(r.dataset, r.uuid) for r in conn.execute(_EVENT_KEYS_OF, {"b_logical": logical_id})}
+    conn.execute(_DELETE_EVENTS_OF, {"b_logical": logical_id})
     return keys
 
 
-def refold(conn: Connection, keys: Iterable[tuple[str, str]]) -> None:
-    """Recompute each entity from its events: the creation first, then updates in order."""
+def refold(conn: Connection, keys: Iterable[tuple[str, str]], new_from: int | None = None) -> None:
+    """Recompute each entity from its events: the creation first, then updates in order.
+
+    ``new_from``: the submission whose events were just recorded. When they are an
+    entity's only events, it had none before, so it has no row to delete (a row exists only
+    as the fold of events, and whatever drops events refolds), which saves a round trip
+    per new entity."""
     for dataset, uuid in sorted(keys):
-        events = conn.execute(
-            select(entity_events)
-            .where(entity_events.c.dataset == dataset, entity_events.c.uuid == uuid)
-            .order_by(entity_events.c.seq, entity_events.c.id)
-        ).all()
+        key = {"b_dataset": dataset, "b_uuid": uuid}
+        events = conn.execute(_EVENTS_OF, key).all()
         creates = [e for e in events if e.action == "create"]
-        conn.execute(delete(entities).where(entities.c.dataset == dataset, entities.c.uuid == uuid))
+        if new_from is None or any(e.submission_id != new_from for e in events):
+            conn.execute(_DELETE_ENTITY, key)
         if not creates:
             continue  # an update of an entity we do not have (yet): kept as an event only
         first = creates[0]
@@ -168,11 +182,12 @@ def refold(conn: Connection, keys: Iterable[tuple[str, str]]) -> None:
             version += 1
             updated_at, last_sub = e.at, e.submission_id
         conn.execute(
-            entities.insert().values(
+            _INSERT_ENTITY,
+            dict(
                 dataset=dataset, uuid=uuid, label=label or "", version=version, properties=props,
                 deleted=False, conflict=conflict, created_at=first.at, updated_at=updated_at,
                 creator_submission_id=first.submission_id, last_submission_id=last_sub,
-            )
+            ),
         )
 
 

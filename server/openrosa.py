@@ -27,7 +27,7 @@ from chips import entities as entity_lists
 from chips import formdefs
 from chips.attachment_store import AttachmentError, check_name
 from chips.db.schema import ID, xforms
-from chips.ingest import IngestError, attachment_names, ingest
+from chips.ingest import IngestError, attachment_names, ingest, is_stored, store_files_first
 from chips.records.xml import XmlSubmissionError, parse_submission
 from chips.submission import AttachmentIn, Submission
 from server import auth
@@ -318,6 +318,7 @@ def submission_post() -> Response:
     with engine().connect() as conn:  # one connection for both looks (each checkout is a round trip or two)
         versions = conn.execute(select(xforms.c.version).where(xforms.c.form_id == parsed.form_id)).all()
         fd = formdefs.load(conn, parsed.form_id, parsed.form_version) if versions else None
+        new = versions and not parsed.deprecated_id and not is_stored(conn, parsed.instance_id)
     if not versions:
         return message(f"The form {parsed.form_id} is not on this server.", 404)
     # A known form id with a version we never published is still stored (raw, status
@@ -350,6 +351,13 @@ def submission_post() -> Response:
         source="openrosa", submitter=g.user.name, device_id=_metadata(request.args.get("deviceID")),
         attachments=tuple(incoming),
     )
+    if incoming and new:
+        try:
+            # a new submission's files written and fsynced before the transaction, so not
+            # under SQLite's single write lock (parallel uploads overlap them)
+            store_files_first(sub, settings())
+        except IngestError as exc:
+            return message(str(exc), 413 if exc.too_large else 400)
     for attempt in (1, 2):
         try:
             with engine().begin() as conn:

@@ -17,7 +17,7 @@ from typing import Any, Callable
 from sqlalchemy import Engine, select
 
 from chips.db.schema import submissions
-from chips.ingest import IngestError, ingest, mark_deleted
+from chips.ingest import IngestError, IngestResult, ingest, ingest_many, mark_deleted
 from chips.records.central import record_from_central_row
 from chips.records.kobo import record_from_kobo_row
 from chips.submission import AttachmentIn, Submission
@@ -83,8 +83,14 @@ class Puller:
             else:
                 result = ingest(conn, sub, self.settings)  # it raises before writing anything
         except IngestError as exc:
+            result = exc
+        self._count(sub, result, had, form, late_files)
+
+    def _count(self, sub: Submission, result: IngestResult | IngestError, had: held.Item | None, form: str,
+               late_files: bool = False) -> None:
+        if isinstance(result, IngestError):
             self.tally.errors += 1
-            self.tally.note(f"{self.source.name}/{form}: {sub.instance_id}: {exc}")
+            self.tally.note(f"{self.source.name}/{form}: {sub.instance_id}: {result}")
             return
         status = result.status
         self.tally.attachments += len(result.attachments_added)
@@ -140,8 +146,13 @@ class Puller:
             nxt = body.get("@odata.nextLink")
             with self.engine.begin() as conn:
                 self._fresh: list[held.Item] = []
+                batch = []
                 for item in work:
-                    self._central_apply(conn, form, item)
+                    if item[0] == "ingest":
+                        batch.append(item)  # stored together below (one row per __id: no order between them)
+                    else:
+                        self._central_apply(conn, form, item)
+                self._central_ingest(conn, form, batch)
                 held.insert_many(conn, self.key, form, self._fresh)
                 if nxt:
                     cur = cur.evolve(pass_url=client.follow(form, nxt), pass_newest=newest,
@@ -208,6 +219,12 @@ class Puller:
             _, ref, instance = work
             held.put(conn, self.key, form, held.Item(ref, instance, "notDecrypted", False, False))
         elif kind == "ingest":
+            self._central_ingest(conn, form, [work])
+
+    def _central_ingest(self, conn, form: str, batch: list[tuple]) -> None:
+        """Store a page's new and changed rows with one ``ingest_many``, then note them."""
+        subs = []
+        for work in batch:
             _, row, had, instance, version, files, etags, waiting, names = work
             s = row["__system"]
             meta = row.get("meta") or {}
@@ -215,14 +232,17 @@ class Puller:
             # edited several times between two pulls (meta/deprecatedID then names a version
             # we never saw).
             deprecated = had.instance_id if had and had.instance_id != instance else meta.get("deprecatedID")
-            sub = Submission(
+            subs.append(Submission(
                 form_id=form, form_version=s.get("formVersion") or "", instance_id=instance,
                 deprecated_id=deprecated, data=record_from_central_row(row), raw=_raw(row),
                 raw_format="central-json", source=self.key, source_ref=row["__id"],
                 submitter=s.get("submitterName") or s.get("submitterId"), device_id=s.get("deviceId"),
                 submitted_at=_utc(s.get("submissionDate")), review_state=s.get("reviewState"),
-                attachments=tuple(files), expected_attachments=tuple(names))
-            self._ingest(conn, sub, had, form)
+                attachments=tuple(files), expected_attachments=tuple(names)))
+        results = ingest_many(conn, subs, self.settings)
+        for work, sub, result in zip(batch, subs, results):
+            _, row, had, instance, version, files, etags, waiting, names = work
+            self._count(sub, result, had, form)
             item = held.Item(row["__id"], instance, version, False, waiting)
             if had is None:
                 self._fresh.append(item)   # written with the page, in one statement
@@ -348,6 +368,7 @@ class Puller:
                 etags[name] = tag
             prepared.append((r, iid, files, etags))
         with self.engine.begin() as conn:
+            batch = []
             for r, iid, files, etags in prepared:
                 ref = str(r["_id"])
                 old = had.get(ref)
@@ -366,7 +387,11 @@ class Puller:
                     review_state=review, attachments=tuple(files),
                     expected_attachments=tuple(a.get("media_file_basename") or posixpath.basename(a.get("filename", ""))
                                                for a in r.get("_attachments") or [] if not a.get("is_deleted")))
-                self._ingest(conn, sub, old, form)
+                batch.append((sub, old, ref, iid, version, etags))
+            # one ingest_many per page (one row per _id: no order between them)
+            results = ingest_many(conn, [b[0] for b in batch], self.settings)
+            for (sub, old, ref, iid, version, etags), result in zip(batch, results):
+                self._count(sub, result, old, form)
                 held.put(conn, self.key, uid, held.Item(ref, iid, version, False, False), new=old is None)
                 for name, tag in etags.items():
                     held.put_file(conn, self.key, uid, iid, name, tag)

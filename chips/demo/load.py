@@ -23,7 +23,7 @@ from chips import formdefs
 from chips.db import schema
 from chips.demo.generate import DEFAULT_SEED, WIB, Programme, generate
 from chips.demo.submissions import FormTemplate, placeholder_photo, programme_submissions
-from chips.ingest import ingest
+from chips.ingest import IngestError, ingest_many
 from chips.submission import AttachmentIn, Submission
 
 SOURCE = "demo"
@@ -137,16 +137,20 @@ def _ingest_all(engine, programme: Programme, settings: Any, result: LoadResult,
 
     done = 0
     for start in range(0, len(pending), BATCH):
+        items = pending[start:start + BATCH]
+        subs = [
+            Submission(
+                form_id=item.form_id, form_version=templates[item.form_id].version, instance_id=item.instance_id,
+                deprecated_id=None, data=record_from_raw("xml", item.xml), raw=item.xml, raw_format="xml",
+                source=SOURCE, submitter=item.submitter, device_id=item.device_id, submitted_at=item.submitted_at,
+                attachments=tuple(AttachmentIn(name=name, media_type="image/png", data=photo) for name in item.photos),
+            )
+            for item in items
+        ]
         with engine.begin() as conn:
-            for item in pending[start:start + BATCH]:
-                template = templates[item.form_id]
-                sub = Submission(
-                    form_id=item.form_id, form_version=template.version, instance_id=item.instance_id,
-                    deprecated_id=None, data=record_from_raw("xml", item.xml), raw=item.xml, raw_format="xml",
-                    source=SOURCE, submitter=item.submitter, device_id=item.device_id, submitted_at=item.submitted_at,
-                    attachments=tuple(AttachmentIn(name=name, media_type="image/png", data=photo) for name in item.photos),
-                )
-                outcome = ingest(conn, sub, settings)
+            for item, outcome in zip(items, ingest_many(conn, subs, settings)):
+                if isinstance(outcome, IngestError):
+                    raise outcome  # as one-by-one ingest would: the batch is not committed
                 result.statuses[outcome.status] = result.statuses.get(outcome.status, 0) + 1
                 if outcome.projection_error or outcome.status in ("conflict", "unknown_form"):
                     result.failed.append(f"{item.form_id} {item.instance_id}: {outcome.projection_error or outcome.message}")

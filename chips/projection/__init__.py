@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Callable
 
-from sqlalchemy import Connection, delete, select
+from sqlalchemy import Connection, bindparam, delete, select
 
 from chips import entities as entity_lists
 from chips.db import schema
@@ -54,21 +54,28 @@ def _projector(form_id: str) -> Callable[[Connection, Origin, dict], None] | Non
     return importlib.import_module(f"chips.projection.{module}").project
 
 
+_CHAIN_START = select(schema.submissions.c.id).where(schema.submissions.c.instance_id == bindparam("b_instance"))
+
+
 def project(conn: Connection, origin: Origin, record: dict[str, Any], formdef: FormDef | None) -> None:
     """Project one current submission: its entity acts, then its form's domain rows."""
-    seq_row = conn.execute(
-        select(schema.submissions.c.id).where(schema.submissions.c.instance_id == origin.logical_id)
-    ).first()
     acts = entity_lists.entity_acts(formdef, record)
+    if not acts:
+        seq = origin.submission_id  # unused: no entity event to order
+    elif origin.logical_id == origin.instance_id:
+        seq = origin.submission_id  # the first of its chain: the row the query would find
+    else:
+        seq_row = conn.execute(_CHAIN_START, {"b_instance": origin.logical_id}).first()
+        seq = seq_row.id if seq_row else origin.submission_id
     keys = entity_lists.record_acts(
         conn,
         submission_id=origin.submission_id,
         logical_id=origin.logical_id,
-        seq=seq_row.id if seq_row else origin.submission_id,
+        seq=seq,
         at=origin.submitted_at or origin.received_at,
         acts=acts,
     )
-    entity_lists.refold(conn, keys)
+    entity_lists.refold(conn, keys, new_from=origin.submission_id)
     projector = _projector(origin.form_id)
     if projector is not None:
         projector(conn, origin, record)
@@ -77,9 +84,12 @@ def project(conn: Connection, origin: Origin, record: dict[str, Any], formdef: F
 DOMAIN_TABLES = tuple(t for t in schema.PROJECTION_TABLES if t.name not in {"entities", "entity_events"})
 
 
+_UNPROJECT = tuple(delete(t).where(t.c.logical_id == bindparam("b_logical")) for t in DOMAIN_TABLES)
+
+
 def unproject(conn: Connection, logical_id: str) -> None:
     """Remove every projected row of an edit chain, and recompute the entities it touched."""
-    for table in DOMAIN_TABLES:
-        conn.execute(delete(table).where(table.c.logical_id == logical_id))
+    for statement in _UNPROJECT:
+        conn.execute(statement, {"b_logical": logical_id})
     keys = entity_lists.forget_logical(conn, logical_id)
     entity_lists.refold(conn, keys)

@@ -21,7 +21,7 @@ def project(conn: Connection, origin: Origin, record: dict) -> None:
     hpht = v.day(record, "hpht_effective") or v.day(record, "p_hpht")
     if created:
         conn.execute(
-            pregnancies.insert().values(
+            pregnancies.insert(), dict(
                 uuid=created, household_uuid=household, village_code=village,
                 mother_name=v.text(record, "p_mother_name") or v.text(record, "mother/mother_name"),
                 mother_dob=v.day(record, "p_mother_dob") or v.day(record, "mother/mother_dob"),
@@ -33,7 +33,7 @@ def project(conn: Connection, origin: Origin, record: dict) -> None:
             )
         )
     conn.execute(
-        anc_visits.insert().values(
+        anc_visits.insert(), dict(
             pregnancy_uuid=pregnancy, household_uuid=household, village_code=village,
             visit_date=visit_date, first_visit=first,
             mother_age=v.integer(record, "mother_age"),

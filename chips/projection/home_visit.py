@@ -11,7 +11,7 @@ from chips.projection import values as v
 
 def project(conn: Connection, origin: Origin, record: dict) -> None:
     conn.execute(
-        home_visits.insert().values(
+        home_visits.insert(), dict(
             request_uuid=v.text(record, "request_group/request"),
             request_id=v.text(record, "request_group/request_id"),
             household_uuid=v.text(record, "request_group/household"),

@@ -17,7 +17,7 @@ def project(conn: Connection, origin: Origin, record: dict) -> None:
     surveyed_on = v.day(record, "survey_date") or v.day(record, "today")
     reasons = [r for r in v.choices(record, "followup_reasons") if r in FOLLOWUP_KINDS]
     conn.execute(
-        house_surveys.insert().values(
+        house_surveys.insert(), dict(
             household_uuid=household,
             village_code=village,
             surveyed_on=surveyed_on,
@@ -43,7 +43,7 @@ def project(conn: Connection, origin: Origin, record: dict) -> None:
     )
     for kind in reasons:
         conn.execute(
-            followups.insert().values(
+            followups.insert(), dict(
                 key=f"{origin.logical_id}:{kind}", household_uuid=household, village_code=village,
                 kind=kind, found_on=surveyed_on, **origin.columns(),
             )

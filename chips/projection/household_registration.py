@@ -16,7 +16,7 @@ def project(conn: Connection, origin: Origin, record: dict) -> None:
         return  # no consent: the household is not registered (the raw record stays)
     lat, lon, alt, acc = v.geopoint(record, "location/gps")
     conn.execute(
-        households.insert().values(
+        households.insert(), dict(
             uuid=uuid,
             village_code=v.text(record, "location/village"),
             village_name=v.text(record, "location/village_name"),
@@ -63,7 +63,7 @@ def project(conn: Connection, origin: Origin, record: dict) -> None:
         conn.execute(members.insert(), member_rows)
     if v.yes_no(record, "sticker/sticker_installed"):
         conn.execute(
-            installations.insert().values(
+            installations.insert(), dict(
                 household_uuid=uuid, kind="sticker",
                 serial=v.text(record, "sticker/sticker_serial"),
                 phone_on_sticker=v.text(record, "sticker/sticker_phone"),
@@ -74,7 +74,7 @@ def project(conn: Connection, origin: Origin, record: dict) -> None:
         )
     if v.yes_no(record, "kenthongan/kenthongan_installed"):
         conn.execute(
-            installations.insert().values(
+            installations.insert(), dict(
                 household_uuid=uuid, kind="kenthongan",
                 installed_on=v.day(record, "kenthongan/kenthongan_date"),
                 **origin.columns(),

@@ -12,7 +12,7 @@ from chips.projection import values as v
 def project(conn: Connection, origin: Origin, record: dict) -> None:
     received_at = v.utc(record, "received_at") or origin.submitted_at or origin.received_at
     conn.execute(
-        visit_requests.insert().values(
+        visit_requests.insert(), dict(
             uuid=v.entity_id(record),
             request_id=v.text(record, "request_id") or origin.instance_id,
             household_uuid=v.text(record, "household_saved") or v.text(record, "place/household"),

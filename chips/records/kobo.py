@@ -2,7 +2,7 @@
 
 Kobo flattens the instance (kobotoolbox/kpi
 ``kobo/apps/openrosa/apps/viewer/models/parsed_instance.py``, see also
-/work/shared/kobo-from-source.md): answers are keyed by their path without the root
+tests/fakes/kobo-from-source.md): answers are keyed by their path without the root
 (``group/question``), every value is already the string of the XML, empty answers are
 absent, and a repeat is a list of objects whose keys are full paths again
 (``members/name`` inside ``members``). This module nests them back into the record shape of
