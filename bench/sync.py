@@ -11,8 +11,9 @@ Prints three timings:
 - empty re-sync: the same again with nothing new (one empty page), as a fraction of the
   full pull.
 The fake server runs in this process, so both sides pay for it alike. It also prints how
-many households and members the pull projected: the fake's rows (``FakeCentral.seed``, the
-form filled with placeholder values, ``consent = no``) are stored raw but project to none.
+many households and members the pull projected: one per seeded row with ``consent = yes``
+(the entity id comes from the form's ``entity_id`` mirror, as Central's JSON has no
+attributes; forms/README.md); the others are stored raw and project to none.
 """
 
 from __future__ import annotations

@@ -72,6 +72,30 @@ def attr(block: dict, name: str) -> str:
     return value.strip() if isinstance(value, str) else ""
 
 
+# JSON exports (ODK Central's OData, KoboToolbox's data API) carry element values only, so a
+# pulled record's meta/entity has its label but not @id/@create. Each entity-creating form
+# mirrors those attributes in calculates next to its meta (forms/README.md, "Entity
+# attributes in JSON exports"); @dataset needs no mirror, the form's declaration has it.
+MIRRORS = {"id": "entity_id", "create": "entity_create"}
+
+
+def entity_block(node: Any) -> dict | None:
+    """The ``meta/entity`` block of a node holding a ``meta`` (the record, or a repeat row),
+    with the attributes a JSON export dropped rebuilt from the mirror calculates. A block
+    that has its attributes (the XML path) is returned as it is."""
+    if not isinstance(node, dict):
+        return None
+    meta = node.get("meta")
+    block = meta.get("entity") if isinstance(meta, dict) else None
+    mirrored = {a: node[f] for a, f in MIRRORS.items() if isinstance(node.get(f), str) and node[f].strip()}
+    if not isinstance(block, dict):
+        if not mirrored:
+            return None
+        block = {}  # an empty label too: the export left out the whole block
+    missing = {f"@{a}": v for a, v in mirrored.items() if not attr(block, a)}
+    return {**block, **missing} if missing else block
+
+
 def entity_acts(formdef: FormDef | None, record: dict[str, Any]) -> list[EntityAct]:
     """What this submission does to entities, read from its form's declarations."""
     if formdef is None:
@@ -79,9 +103,8 @@ def entity_acts(formdef: FormDef | None, record: dict[str, Any]) -> list[EntityA
     acts = []
     for decl in formdef.entities:
         for node in _nodes(record, decl.scope):
-            meta = node.get("meta")
-            block = meta.get("entity") if isinstance(meta, dict) else None
-            if not isinstance(block, dict):
+            block = entity_block(node)
+            if block is None:
                 continue
             uuid = attr(block, "id").lower()
             if uuid.startswith("uuid:"):

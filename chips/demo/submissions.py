@@ -143,6 +143,14 @@ def _entity(dataset: str, entity_id: str, label: str, create: bool | None, templ
     return {"@dataset": dataset, "@create": flag, "@id": entity_id, "label": label}
 
 
+def _mirrors(record: dict[str, Any]) -> dict[str, Any]:
+    """The record with the calculates that mirror its entity's attributes, as the form
+    computes them (entity_id = /data/meta/entity/@id …; forms/README.md)."""
+    entity = record["meta"]["entity"]
+    record["entity_id"], record["entity_create"] = entity["@id"], entity["@create"]
+    return record
+
+
 # --- household_registration ------------------------------------------------------------------
 
 
@@ -200,7 +208,7 @@ def registration_record(hh: Household, template: FormTemplate) -> dict[str, Any]
         "instanceID": hh.instance_id,
         "instanceName": f"{hh.head_name} – RT {hh.rt}/RW {hh.rw} {hh.village_name}",
     }
-    return record
+    return _mirrors(record)
 
 
 def household_properties(hh: Household) -> dict[str, str]:
@@ -247,7 +255,7 @@ def request_record(req: VisitRequest, households: list[Household], template: For
     place.update(village_name=req.village_name, household_label=place_label(req, households))
     rid = calc.request_id(req.received_at, req.instance_id)
     finished = req.started + _minutes(4)
-    return {
+    return _mirrors({
         "start": dt(req.started), "end": dt(finished), "deviceid": req.device, "username": req.user,
         "received_at": dt(req.received_at), "reporter": reporter, "place": place,
         "patient": {"patient_name": req.patient_name, "patient_sex": req.patient_sex,
@@ -261,7 +269,7 @@ def request_record(req: VisitRequest, households: list[Household], template: For
             "instanceID": req.instance_id,
             "instanceName": f"{rid} {req.patient_name}",
         },
-    }
+    })
 
 
 def request_properties(req: VisitRequest, households: list[Household]) -> dict[str, str]:
@@ -410,7 +418,7 @@ def anc_record(preg: Pregnancy, visit: AncVisit, households: list[Household], te
     entity_id = preg.entity_id if visit.first else _later_visit_entity_id(visit)
     record["meta"] = {"entity": _entity("pregnancies", entity_id, label, visit.first, template),
                       "instanceID": visit.instance_id, "instanceName": f"ANC {woman.name} {visit.visit_date.isoformat()}"}
-    return record
+    return _mirrors(record)
 
 
 def _later_visit_entity_id(visit: AncVisit) -> str:

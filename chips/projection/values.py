@@ -111,12 +111,20 @@ def geopoint(record: dict, path: str) -> tuple[float | None, float | None, float
     return tuple(numbers)  # type: ignore[return-value]
 
 
+def _entity_block(record: dict, path: str) -> Any:
+    from chips.entities import entity_block
+
+    # path ends in meta/entity; its node is what holds meta (and the mirror calculates)
+    parent = path.strip("/").rsplit("meta/entity", 1)[0].strip("/")
+    return entity_block(get(record, parent) if parent else record)
+
+
 def entity_id(record: dict, path: str = "meta/entity") -> str | None:
-    block: Any = get(record, path)
-    if not isinstance(block, dict):
-        return None
     from chips.entities import attr
 
+    block = _entity_block(record, path)
+    if not isinstance(block, dict):
+        return None
     value = attr(block, "id").lower()
     if value.startswith("uuid:"):
         value = value[5:]
@@ -126,7 +134,7 @@ def entity_id(record: dict, path: str = "meta/entity") -> str | None:
 def created(record: dict, path: str = "meta/entity") -> bool:
     from chips.entities import attr
 
-    block: Any = get(record, path)
+    block = _entity_block(record, path)
     return isinstance(block, dict) and attr(block, "create").lower() in {"1", "true"}
 
 

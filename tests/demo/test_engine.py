@@ -152,6 +152,10 @@ def test_the_engine_accepts_and_computes_the_same(samples, built_forms, tmp_path
             if path in VOLATILE:
                 continue
             expected = ours_by_path[path]
+            if path == "entity_id":
+                # the engine drew its own entity id: the mirror holds it, as ours holds ours
+                assert expected == ours_by_path["meta/entity/@id"], sub.form_id
+                expected = dict(theirs)["meta/entity/@id"]
             if sub.form_id == "visit_request" and path in ("request_key", "request_id", "meta/instanceName", "meta/entity/label"):
                 # the request key is random: the engine drew its own
                 expected = expected.replace(calc.request_key(sub.instance_id), engine_key)

@@ -18,6 +18,7 @@ from __future__ import annotations
 import copy
 import hashlib
 import random
+import re
 import uuid
 from dataclasses import dataclass, field
 from functools import lru_cache
@@ -95,6 +96,7 @@ class FormSchema:
     repeats: set[str] = field(default_factory=set)
     choices: dict[str, list[str]] = field(default_factory=dict)
     template: Any = None
+    create_if: str = ""  # the calculate of meta/entity/@create (an entities create_if), if any
 
     def __post_init__(self) -> None:
         doc = etree.fromstring(self.xml)
@@ -105,6 +107,8 @@ class FormSchema:
         self.version = data.get("version") or ""
         for bind in doc.iter(f"{{{XF}}}bind"):
             self.types[bind.get("nodeset")] = bind.get("type") or "string"
+            if (bind.get("nodeset") or "").endswith("/meta/entity/@create"):
+                self.create_if = bind.get("calculate") or ""
         for rep in doc.iter(f"{{{XF}}}repeat"):
             self.repeats.add(rep.get("nodeset"))
         lists = {}
@@ -200,7 +204,32 @@ def fill(schema: FormSchema, i: int, rng: random.Random) -> bytes:
         label = entity.find("label")
         if label is not None:
             label.text = f"Rumah {i}"
+        create = _create_flag(schema, data)
+        if create is not None:
+            entity.set("create", create)
+    mirror_entity(data)
     return etree.tostring(data, encoding="UTF-8")
+
+
+def _create_flag(schema: FormSchema, data) -> str | None:
+    """The create flag as the engine computes it from a ``create_if`` of the form
+    ``${field} = 'value'`` (ours are); None when the form has none or another kind."""
+    match = re.fullmatch(r"\s*(/[\w/]+)\s*=\s*'([^']*)'\s*", schema.create_if)
+    if not match:
+        return None
+    return "true" if data.findtext(match.group(1).split("/", 2)[2]) == match.group(2) else "false"
+
+
+def mirror_entity(root) -> None:
+    """Set the calculates that mirror meta/entity's attributes (``entity_id`` =
+    ``/data/meta/entity/@id`` …, forms/README.md) as the form computes them."""
+    entity = root.find("meta/entity")
+    if entity is None:
+        return
+    for name, attribute in (("entity_id", "id"), ("entity_create", "create")):
+        el = root.find(name)
+        if el is not None:
+            el.text = entity.get(attribute) or None
 
 
 def instance_id(xml: bytes) -> str:
@@ -222,6 +251,7 @@ def with_new_instance(xml: bytes, new_id: str, deprecated: str | None = None,
     if entity is not None and not deprecated and entity.get("id"):
         # a new submission registers a new household (an edit keeps its entity)
         entity.set("id", str(uuid.uuid5(uuid.NAMESPACE_URL, new_id)))
+        mirror_entity(root)
     if change:
         el = root.find(change[0])
         el.text = change[1]

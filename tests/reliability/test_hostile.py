@@ -9,6 +9,7 @@ OpenRosa message, keeps answering, and leaves every stored row and file as it wa
 
 from __future__ import annotations
 
+import re
 import uuid
 from collections import Counter
 
@@ -159,8 +160,8 @@ def _xml_case(good: bytes):
     long_id = st.integers(256, 3000).map(lambda n: good.replace(b"uuid:template", b"uuid:" + b"7" * n))
     long_dep = st.integers(256, 3000).map(lambda n: _fresh(good).replace(
         b"</instanceID>", b"</instanceID><deprecatedID>uuid:" + b"d" * n + b"</deprecatedID>"))
-    long_version = st.integers(256, 3000).map(lambda n: _fresh(good).replace(
-        b'version="2026112401"', b'version="' + b"9" * n + b'"'))
+    long_version = st.integers(256, 3000).map(lambda n: re.sub(
+        rb'version="\d{10}"', b'version="' + b"9" * n + b'"', _fresh(good), count=1))
     return st.one_of(
         st.tuples(st.just("xml"), _hostile_xml(good)),
         st.tuples(st.just("no instanceID"), st.sampled_from(no_id)),

@@ -104,7 +104,7 @@ def test_encrypted_form_is_reported_with_form_and_count(tmp_path, central, forms
 
 
 def test_households_entity_list_is_read_through_the_datasets_api(tmp_path, central, forms):
-    central.seed(REG, 250, random.Random(10))
+    central.seed(REG, 1000, random.Random(10))  # a quarter consent: 250 households entities
     settings, _ = _setup(tmp_path, central, forms)
     client = CentralClient(load_sources(settings, PASSWORD_ENV)["c"])
     rows = list(client.entities("households", top=100))
