@@ -319,6 +319,10 @@ class FakeCentral:
                 return _problem(404, 404.1, "Could not find the resource you were looking for.")
             return form
 
+        def form_for(pid: int, form_id: str) -> Form | Response:
+            """The form of a project route, or the error Central answers first (auth, project)."""
+            return project_ok(pid) or get_form(form_id)
+
         @app.post("/v1/sessions")
         def sessions():
             body = request.get_json(silent=True) or {}
@@ -376,10 +380,7 @@ class FakeCentral:
 
         @app.post("/v1/projects/<int:pid>/forms/<form_id>/draft")
         def draft(pid, form_id):
-            err = project_ok(pid)
-            if err:
-                return err
-            f = get_form(form_id)
+            f = form_for(pid, form_id)
             if isinstance(f, Response):
                 return f
             with fake.lock:
@@ -405,10 +406,7 @@ class FakeCentral:
 
         @app.get("/v1/projects/<int:pid>/forms/<form_id>/draft/attachments")
         def draft_attachments(pid, form_id):
-            err = project_ok(pid)
-            if err:
-                return err
-            f = get_form(form_id)
+            f = form_for(pid, form_id)
             if isinstance(f, Response):
                 return f
             if f.draft is None:
@@ -418,10 +416,7 @@ class FakeCentral:
 
         @app.patch("/v1/projects/<int:pid>/forms/<form_id>/draft/attachments/<name>")
         def link(pid, form_id, name):
-            err = project_ok(pid)
-            if err:
-                return err
-            f = get_form(form_id)
+            f = form_for(pid, form_id)
             if isinstance(f, Response):
                 return f
             atts = {a["name"]: a for a in draft_attachments_of(f)}
@@ -436,10 +431,7 @@ class FakeCentral:
 
         @app.post("/v1/projects/<int:pid>/forms/<form_id>/draft/publish")
         def publish(pid, form_id):
-            err = project_ok(pid)
-            if err:
-                return err
-            f = get_form(form_id)
+            f = form_for(pid, form_id)
             if isinstance(f, Response):
                 return f
             with fake.lock:
@@ -494,10 +486,7 @@ class FakeCentral:
 
         @app.get("/v1/projects/<int:pid>/forms/<form_id>.svc/Submissions")
         def odata(pid, form_id):
-            err = project_ok(pid)
-            if err:
-                return err
-            f = get_form(form_id)
+            f = form_for(pid, form_id)
             if isinstance(f, Response):
                 return f
             q = request.args
