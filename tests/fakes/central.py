@@ -544,20 +544,14 @@ class FakeCentral:
 
         @app.get("/v1/projects/<int:pid>/forms/<form_id>/submissions/<iid>/attachments")
         def attachments(pid, form_id, iid):
-            err = project_ok(pid)
-            if err:
-                return err
-            s = sub_or_404(form_id, iid)
+            s = project_ok(pid) or sub_or_404(form_id, iid)
             if isinstance(s, Response):
                 return s
             return _json([{"name": n, "exists": v is not None} for n, v in s.attachments.items()])
 
         @app.get("/v1/projects/<int:pid>/forms/<form_id>/submissions/<iid>/attachments/<name>")
         def attachment(pid, form_id, iid, name):
-            err = project_ok(pid)
-            if err:
-                return err
-            s = sub_or_404(form_id, iid)
+            s = project_ok(pid) or sub_or_404(form_id, iid)
             if isinstance(s, Response):
                 return s
             content = s.attachments.get(name)
@@ -572,10 +566,7 @@ class FakeCentral:
 
         @app.delete("/v1/projects/<int:pid>/forms/<form_id>/submissions/<iid>")
         def delete(pid, form_id, iid):
-            err = project_ok(pid)
-            if err:
-                return err
-            s = sub_or_404(form_id, iid)
+            s = project_ok(pid) or sub_or_404(form_id, iid)
             if isinstance(s, Response):
                 return s
             fake.delete(form_id, iid)
