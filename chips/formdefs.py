@@ -9,6 +9,7 @@ submission of an older version stays projectable after the form has moved on.
 from __future__ import annotations
 
 import hashlib
+import weakref
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from functools import lru_cache
@@ -207,9 +208,34 @@ _XML_OF = select(xforms.c.xml).where(xforms.c.form_id == bindparam("b_form"), xf
 # small hash instead of the whole XForm (then hashing it again for parse_xform's cache)
 # was a good part of its cost
 _BY_MD5: dict[str, FormDef] = {}
+# (form id, version) -> parsed form, per database (engine). A published version never
+# changes or goes away (``publish`` refuses changed bytes under a known version; nothing
+# deletes from ``xforms``), so a version found once is found for good and the OpenRosa
+# endpoint and ingest skip two queries per submission; a version not found is asked again.
+_PUBLISHED: "weakref.WeakKeyDictionary[Any, dict[tuple[str, str], FormDef]]" = weakref.WeakKeyDictionary()
 
 
 def load(conn: Connection, form_id: str, version: str) -> FormDef | None:
+    known = _PUBLISHED.get(conn.engine)
+    if known is not None and (fd := known.get((form_id, version))) is not None:
+        return fd
+    fd = _load(conn, form_id, version)
+    if fd is not None:
+        known = _PUBLISHED.setdefault(conn.engine, {})
+        if len(known) < 1024:
+            known[(form_id, version)] = fd
+    return fd
+
+
+def is_known_form(conn: Connection, form_id: str) -> bool:
+    """Whether any version of ``form_id`` is published here."""
+    known = _PUBLISHED.get(conn.engine)
+    if known is not None and any(f == form_id for f, _ in known):
+        return True
+    return conn.execute(select(xforms.c.id).where(xforms.c.form_id == form_id).limit(1)).first() is not None
+
+
+def _load(conn: Connection, form_id: str, version: str) -> FormDef | None:
     key = {"b_form": form_id, "b_version": version}
     md5 = conn.execute(_MD5_OF, key).scalar()
     if md5 is None:
@@ -249,3 +275,63 @@ def dataset_properties(formdefs: Iterable[FormDef], dataset: str) -> list[str]:
 
 def datasets(formdefs: Iterable[FormDef]) -> list[str]:
     return sorted({d.dataset for fd in formdefs for d in fd.entities})
+
+
+_NEWEST_XML = (select(xforms.c.xml).where(xforms.c.form_id == bindparam("b_form"))
+               .order_by(xforms.c.id.desc()).limit(1))
+
+
+def newest(conn: Connection, form_id: str) -> FormDef | None:
+    """The newest published version of one form."""
+    row = conn.execute(_NEWEST_XML, {"b_form": form_id}).first()
+    return parse_xform(bytes(row.xml)) if row else None
+
+
+def _language_code(lang: str) -> str:
+    # pyxform writes translations as "Indonesian (id)", "English (en)"; a form without
+    # language columns has one translation called "default"
+    if lang.endswith(")") and "(" in lang:
+        return lang[lang.rindex("(") + 1:-1].strip()
+    return lang
+
+
+@lru_cache(maxsize=64)
+def _choice_labels(md5: str, xml: bytes, list_name: str) -> dict[str, dict[str, str]]:
+    doc = etree.fromstring(xml, etree.XMLParser(resolve_entities=False, no_network=True))
+    model = doc.find(f"{{{H}}}head/{{{XF}}}model")
+    texts: dict[str, dict[str, str]] = {}  # itext id -> language -> label
+    for translation in model.iterfind(f"{{{XF}}}itext/{{{XF}}}translation"):
+        code = _language_code(translation.get("lang") or "default")
+        for text in translation.iterfind(f"{{{XF}}}text"):
+            value = next((v for v in text.iterfind(f"{{{XF}}}value") if not v.get("form")), None)
+            if value is not None:
+                texts.setdefault(text.get("id"), {})[code] = "".join(value.itertext()).strip()
+    labels: dict[str, dict[str, str]] = {}
+    for instance in model.iterfind(f"{{{XF}}}instance"):
+        if instance.get("id") != list_name:
+            continue
+        for item in instance.iter(f"{{{XF}}}item"):
+            name = item.findtext(f"{{{XF}}}name")
+            if name is None:
+                continue
+            text_id = item.findtext(f"{{{XF}}}itextId")
+            plain = item.findtext(f"{{{XF}}}label")
+            labels[name] = texts.get(text_id, {}) if text_id else ({"default": plain} if plain else {})
+    return labels
+
+
+def choice_labels(fd: FormDef, list_name: str) -> dict[str, dict[str, str]]:
+    """The choices of one list of a form: value -> {language code: label} (``id``, ``en``
+    for our forms), read from the XForm itself so the web pages say what the phone said."""
+    return _choice_labels(fd.md5, fd.xml, list_name)
+
+
+def choice_label(labels: dict[str, dict[str, str]], value: str | None, lang: str) -> str | None:
+    """The label of ``value`` in ``lang`` (else the form's default language, else the value
+    itself: an answer from an older version may name a choice the list no longer has)."""
+    if value is None:
+        return None
+    found = labels.get(value)
+    if not found:
+        return value
+    return found.get(lang) or next(iter(found.values()), value)

@@ -108,6 +108,8 @@ _SAME_OR_NEWER = select(submissions).where(
     or_(submissions.c.instance_id == bindparam("b_instance"), submissions.c.deprecated_id == bindparam("b_instance"))
 )
 _INSERT_SUBMISSION = submissions.insert()
+_IDS_OF = select(submissions.c.instance_id, submissions.c.id).where(
+    submissions.c.instance_id.in_(bindparam("b_instances", expanding=True)))
 _UPDATE_SUBMISSION = update(submissions).where(submissions.c.id == bindparam("b_id"))
 _ATTACHMENTS_OF = select(attachments).where(attachments.c.submission_id == bindparam("b_sub"))
 _MISSING_OF = select(attachments.c.name).where(
@@ -117,9 +119,12 @@ _INSERT_ATTACHMENT = attachments.insert()
 _UPDATE_ATTACHMENT = update(attachments).where(attachments.c.id == bindparam("b_id"))
 
 
+_ID_OF = select(submissions.c.id).where(submissions.c.instance_id == bindparam("b_instance"))
+
+
 def is_stored(conn: Connection, instance_id: str) -> bool:
     """Whether a submission of this instanceID is in the store (any state)."""
-    return _by_instance(conn, instance_id) is not None
+    return conn.execute(_ID_OF, {"b_instance": instance_id}).first() is not None
 
 
 def store_files_first(sub: Submission, settings: Any) -> None:
@@ -235,7 +240,10 @@ def _same(existing: Any, sub: Submission) -> bool:
 
 
 class _ProjectionFailed(Exception):
-    """A projection failed inside an ``ingest_many`` fast pass: redo the batch carefully."""
+    """A projection failed in a pass without savepoints: redo it carefully."""
+
+
+ProjectionFailed = _ProjectionFailed
 
 
 def _project_current(conn: Connection, row_id: int, sub: Submission, logical_id: str, received_at: datetime,
@@ -267,8 +275,15 @@ def _project_current(conn: Connection, row_id: int, sub: Submission, logical_id:
     return None
 
 
-def ingest(conn: Connection, sub: Submission, settings: Any) -> IngestResult:
-    return _ingest_one(conn, sub, settings, {})
+def ingest(conn: Connection, sub: Submission, settings: Any, *, isolate: bool = True) -> IngestResult:
+    """Store one submission (raw first, then its projection) in the caller's transaction.
+
+    ``isolate=False`` projects without a savepoint and raises :class:`ProjectionFailed`
+    when the projection fails: the caller rolls its transaction back and calls again with
+    ``isolate=True``, which records the failure on the stored raw row. It saves the two
+    savepoint round trips of every submission whose projection succeeds (the OpenRosa
+    endpoint)."""
+    return _ingest_one(conn, sub, settings, {}, isolate=isolate)
 
 
 class _Known:
@@ -302,6 +317,13 @@ class _Known:
         for i in range(0, len(items), self.CHUNK):
             yield items[i:i + self.CHUNK]
 
+    def plain_new(self, sub: Submission) -> bool:
+        """Nothing stored (nor earlier in the batch) shares a key with ``sub``, it edits
+        nothing and brings no files: ``_store_new`` may take it."""
+        return (not sub.attachments and not sub.deprecated_id
+                and sub.instance_id not in self.instances and sub.instance_id not in self.deprecated
+                and not (sub.source_ref and (sub.source, sub.source_ref) in self.refs))
+
     def stored(self, sub: Submission) -> None:
         """A row for ``sub`` went in: later look-ups of its keys must ask the database."""
         self.instances.add(sub.instance_id)
@@ -317,7 +339,8 @@ def ingest_many(conn: Connection, subs: Iterable[Submission], settings: Any) -> 
     (that submission then left nothing behind; the others are stored).
 
     Faster than a loop of ``ingest``: the look-ups of a batch take a few queries, form
-    definitions are read once, and the batch's projections run in one savepoint instead of
+    definitions are read once, the raw rows of consecutive new submissions go in with one
+    statement (``_store_new``), and the batch's projections run in one savepoint instead of
     one each; should any projection fail, the batch is rolled back to that savepoint and
     done again one savepoint per projection, so a failure is recorded exactly as ``ingest``
     records it."""
@@ -336,8 +359,21 @@ def _ingest_batch(conn: Connection, subs: list[Submission], settings: Any, isola
                   ) -> list[IngestResult | IngestError]:
     forms: dict[tuple[str, str], formdefs.FormDef | None] = {}
     known = _Known(conn, subs)
-    out: list[IngestResult | IngestError] = []
-    for sub in subs:
+    out: list[IngestResult | IngestError | None] = [None] * len(subs)
+    run: list[int] = []   # plain new submissions whose rows go in together
+    for i, sub in enumerate(subs):
+        if known.plain_new(sub):
+            try:
+                _check(sub, settings)
+            except IngestError as exc:
+                out[i] = exc
+                continue
+            known.stored(sub)
+            run.append(i)
+            continue
+        # anything else looks the store up: the rows of the run must be in first
+        _store_new(conn, subs, run, out, settings, forms, isolate)
+        run = []
         try:
             if sub.attachments:
                 # storing a file may fail after the row went in: take the row back with it
@@ -346,10 +382,67 @@ def _ingest_batch(conn: Connection, subs: list[Submission], settings: Any, isola
             else:
                 result = _ingest_one(conn, sub, settings, forms, known, isolate)  # raises before writing
         except IngestError as exc:
-            out.append(exc)
+            out[i] = exc
             continue
-        out.append(result)
-    return out
+        out[i] = result
+    _store_new(conn, subs, run, out, settings, forms, isolate)
+    return out  # type: ignore[return-value]  # every slot is filled
+
+
+def _store_new(conn: Connection, subs: list[Submission], run: list[int], out: list, settings: Any,
+               forms: dict[tuple[str, str], formdefs.FormDef | None], isolate: bool) -> None:
+    """Store the plain new submissions ``subs[i] for i in run`` as ``_ingest_one`` would, one
+    by one in order, but with their raw rows inserted by one statement.
+
+    Plain new (``_Known.plain_new``, checked): not stored yet, no edit of anything, no
+    newer version, no files with them; so each is ``created`` (or ``unknown_form``), in
+    its own chain, current, and its row does not depend on the others'. Its projection
+    reads only what earlier projections wrote (entity events, never another raw row), so
+    projecting them in order after all their rows went in gives the rows ``ingest`` one by
+    one gives."""
+    if not run:
+        return
+    rows = []
+    for i in run:
+        sub = subs[i]
+        key = (sub.form_id, sub.form_version)
+        if key not in forms:
+            forms[key] = formdefs.load(conn, sub.form_id, sub.form_version)
+        formdef = forms[key]
+        rows.append(dict(
+            instance_id=sub.instance_id, logical_id=sub.instance_id, deprecated_id=None,
+            form_id=sub.form_id, form_version=sub.form_version or "", source=sub.source,
+            source_ref=sub.source_ref, submitter=sub.submitter, device_id=sub.device_id,
+            received_at=_now(), submitted_at=utc_naive(sub.submitted_at), raw=sub.raw,
+            raw_format=sub.raw_format, raw_sha256=hashlib.sha256(sub.raw).hexdigest(),
+            review_state=sub.review_state, state="current",
+            status="projected" if formdef else "unknown_form",
+            status_detail=None if formdef else f"form {sub.form_id} version {sub.form_version!r} is not published",
+        ))
+    # one INSERT for all (executemany, rows in order: their ids follow the submissions'
+    # order as one by one, and entity events are ordered by them); the ids, which the
+    # projection needs, read back by instanceID (unique), a query per 500
+    conn.execute(_INSERT_SUBMISSION, rows)
+    ids: dict[str, int] = {}
+    names = [r["instance_id"] for r in rows]
+    for part in range(0, len(names), _Known.CHUNK):
+        ids.update(conn.execute(_IDS_OF, {"b_instances": names[part:part + _Known.CHUNK]}).all())
+    for i, values in zip(run, rows):
+        sub = subs[i]
+        formdef = forms[(sub.form_id, sub.form_version)]
+        row_id = ids[sub.instance_id]
+        expected = list(dict.fromkeys([*sub.expected_attachments, *attachment_names(formdef, sub.data)]))
+        _, missing = _store_attachments(conn, row_id, (), expected, settings, new=True)
+        error = _project_current(conn, row_id, sub, sub.instance_id, values["received_at"], formdef, isolate)
+        # the outcome of a new submission, as _ingest_one words it
+        if formdef is None:
+            status = "unknown_form"
+            message = f"Stored; the form {sub.form_id} version {sub.form_version!r} is not known here yet."
+        else:
+            status, message = "created", "full submission upload was successful!"
+        if missing and status != "unknown_form":
+            message = f"Received; waiting for {len(missing)} attachment(s): {', '.join(missing)}."
+        out[i] = IngestResult(status, sub.instance_id, row_id, sub.instance_id, message, (), missing, error)
 
 
 def _ingest_one(conn: Connection, sub: Submission, settings: Any,

@@ -23,7 +23,7 @@ from typing import Any
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
-from sqlalchemy import Connection, select
+from sqlalchemy import bindparam, Connection, select
 
 from chips.db.schema import users
 
@@ -75,12 +75,15 @@ def user_by_name(conn: Connection, name: str):
     return conn.execute(select(users).where(users.c.name == name, users.c.active.is_(True))).first()
 
 
+# built once: every OpenRosa request from a phone asks it
+_BY_TOKEN = select(users.c.id, users.c.name, users.c.role, users.c.villages).where(
+    users.c.token_hash == bindparam("b_hash"), users.c.active.is_(True))
+
+
 def user_by_token(conn: Connection, token: str) -> User | None:
     if not token:
         return None
-    row = conn.execute(
-        select(users).where(users.c.token_hash == token_hash(token), users.c.active.is_(True))
-    ).first()
+    row = conn.execute(_BY_TOKEN, {"b_hash": token_hash(token)}).first()
     return _user(row) if row else None
 
 

@@ -13,21 +13,24 @@ phone configured from a QR code).
 from __future__ import annotations
 
 import hashlib
+import threading
 import uuid as uuidlib
+from contextlib import contextmanager
 from functools import wraps
-from typing import Any, Callable
+from typing import Any, Callable, Iterator
 from urllib.parse import unquote
 from xml.sax.saxutils import escape
 
 from flask import Blueprint, Response, current_app, g, request
-from sqlalchemy import select
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy import Connection
 
 from chips import entities as entity_lists
 from chips import formdefs
 from chips.attachment_store import AttachmentError, check_name
-from chips.db.schema import ID, xforms
-from chips.ingest import IngestError, attachment_names, ingest, is_stored, store_files_first
+from chips.db.schema import ID
+from chips.db.engine import reading
+from chips.group_commit import GroupCommitter
+from chips.ingest import IngestError, attachment_names, is_stored, store_files_first
 from chips.records.xml import XmlSubmissionError, parse_submission
 from chips.submission import AttachmentIn, Submission
 from server import auth
@@ -96,7 +99,10 @@ def authenticated(view: Callable[..., Any]) -> Callable[..., Any]:
         header = request.headers.get("Authorization", "")
         scheme, _, value = header.partition(" ")
         scheme = scheme.lower()
-        with engine().connect() as conn:
+        # One connection serves the request's reads (authentication, look-ups): each
+        # check-out costs a ping and a reset. Reading takes no SQLite write lock.
+        conn = reading(engine().connect())
+        try:
             if token is not None or scheme == "bearer":
                 user = auth.user_by_token(conn, token if token is not None else value.strip())
                 if user is None:
@@ -115,11 +121,20 @@ def authenticated(view: Callable[..., Any]) -> Callable[..., Any]:
                     return _challenge()
             else:
                 return _challenge()
-        g.user = user
-        g.token = token
-        return view(*args, **kwargs)
+            g.user = user
+            g.token = token
+            g.db = conn
+            return view(*args, **kwargs)
+        finally:
+            conn.close()
 
     return wrapper
+
+
+@contextmanager
+def connection() -> Iterator[Connection]:
+    """The request's connection (see ``authenticated``), for reading."""
+    yield g.db
 
 
 def needs_openrosa_header(view: Callable[..., Any]) -> Callable[..., Any]:
@@ -162,7 +177,7 @@ def _media_dir():
 @needs_openrosa_header
 def form_list() -> Response:
     wanted = request.args.get("formID")
-    with engine().connect() as conn:
+    with connection() as conn:
         forms = _current_forms(conn)
     items = []
     for fd in forms:
@@ -188,7 +203,7 @@ def form_list() -> Response:
 @bp.get("/forms/<form_id>.xml")
 @authenticated
 def form_xml(form_id: str) -> Response:
-    with engine().connect() as conn:
+    with connection() as conn:
         fd = next((f for f in _current_forms(conn) if f.form_id == form_id), None)
     if fd is None:
         return message(f"No form {form_id} on this server.", 404)
@@ -200,7 +215,7 @@ def form_xml(form_id: str) -> Response:
 @authenticated
 @needs_openrosa_header
 def manifest(form_id: str) -> Response:
-    with engine().connect() as conn:
+    with connection() as conn:
         forms = _current_forms(conn)
         fd = next((f for f in forms if f.form_id == form_id), None)
         if fd is None:
@@ -246,7 +261,7 @@ def form_attachment(form_id: str, name: str) -> Response:
         check_name(name)
     except AttachmentError:
         return message("Not a file name.", 400)
-    with engine().connect() as conn:
+    with connection() as conn:
         forms = _current_forms(conn)
         fd = next((f for f in forms if f.form_id == form_id), None)
         if fd is None or name not in fd.media:
@@ -275,7 +290,7 @@ def integrity(dataset: str) -> Response:
                 uuidlib.UUID(i)
         except ValueError:
             return message("Every id must be a UUID.", 400)
-    with engine().connect() as conn:
+    with connection() as conn:
         rows = entity_lists.integrity(conn, dataset, ids)
     body = "<data><entities>" + "".join(
         f'<entity id="{escape(u)}"><deleted>{"true" if d else "false"}</deleted></entity>' for u, d in rows
@@ -315,10 +330,11 @@ def submission_post() -> Response:
     except XmlSubmissionError as exc:
         return message(f"The submission XML cannot be read: {exc}.", 400)
 
-    with engine().connect() as conn:  # one connection for both looks (each checkout is a round trip or two)
-        versions = conn.execute(select(xforms.c.version).where(xforms.c.form_id == parsed.form_id)).all()
-        fd = formdefs.load(conn, parsed.form_id, parsed.form_version) if versions else None
-        new = versions and not parsed.deprecated_id and not is_stored(conn, parsed.instance_id)
+    conn = g.db
+    fd = formdefs.load(conn, parsed.form_id, parsed.form_version)
+    versions = fd is not None or formdefs.is_known_form(conn, parsed.form_id)
+    new = versions and not parsed.deprecated_id and not is_stored(conn, parsed.instance_id)
+    conn.rollback()
     if not versions:
         return message(f"The form {parsed.form_id} is not on this server.", 404)
     # A known form id with a version we never published is still stored (raw, status
@@ -353,23 +369,16 @@ def submission_post() -> Response:
     )
     if incoming and new:
         try:
-            # a new submission's files written and fsynced before the transaction, so not
-            # under SQLite's single write lock (parallel uploads overlap them)
+            # a new submission's files written and fsynced here, in the request's thread,
+            # so parallel uploads overlap them and the writer thread only records them
             store_files_first(sub, settings())
         except IngestError as exc:
             return message(str(exc), 413 if exc.too_large else 400)
-    for attempt in (1, 2):
-        try:
-            with engine().begin() as conn:
-                result = ingest(conn, sub, settings())
-            break
-        except IngestError as exc:
-            return message(str(exc), 413 if exc.too_large else 400)
-        except IntegrityError:
-            # the same instanceID committed by a parallel POST (a phone retrying while the
-            # first upload was still running): the second look sees it and answers as a resend
-            if attempt == 2:
-                raise
+    conn.close()  # the writer thread stores it: don't hold a pooled connection meanwhile
+    try:
+        result = committer().store(sub)
+    except IngestError as exc:
+        return message(str(exc), 413 if exc.too_large else 400)
     if result.status == "conflict":
         return message(result.message, 409)
     if result.status == "duplicate":
@@ -377,3 +386,15 @@ def submission_post() -> Response:
         # treats any 2xx as delivered.
         return message(result.message, 202)
     return message(result.message, 201)
+
+
+_COMMITTER_LOCK = threading.Lock()
+
+
+def committer() -> GroupCommitter:
+    """The app's writer (chips.group_commit): concurrent submissions share a commit."""
+    found = current_app.extensions.get("chips.committer")
+    if found is None:
+        with _COMMITTER_LOCK:
+            found = current_app.extensions.setdefault("chips.committer", GroupCommitter(engine(), settings()))
+    return found

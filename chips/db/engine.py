@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import Engine, create_engine, event
+from sqlalchemy import Connection, Engine, create_engine, event
 from sqlalchemy.engine import make_url
 
 # Per URL, so the app, the commands and the tests share one pool per database.
@@ -32,8 +32,23 @@ def _sqlite_setup(engine: Engine) -> None:
     @event.listens_for(engine, "begin")
     def _on_begin(conn):  # pragma: no cover
         # IMMEDIATE takes the write lock at the start: two ingests never deadlock on a
-        # read-then-write lock upgrade; readers still proceed under WAL.
-        conn.exec_driver_sql("BEGIN IMMEDIATE")
+        # read-then-write lock upgrade. A connection marked read-only (``reading``) begins
+        # DEFERRED instead, so its reads never wait behind a writer (WAL gives them a snapshot).
+        if conn.get_execution_options().get(READ_ONLY):
+            conn.exec_driver_sql("BEGIN")
+        else:
+            conn.exec_driver_sql("BEGIN IMMEDIATE")
+
+
+READ_ONLY = "chips_read_only"
+
+
+def reading(conn: Connection, read_only: bool = True) -> Connection:
+    """Mark ``conn`` (before its transaction begins) as only reading, or writing again.
+
+    On SQLite a writing transaction takes the single write lock when it begins; a reading
+    one does not. PostgreSQL ignores the mark."""
+    return conn.execution_options(**{READ_ONLY: read_only})
 
 
 def make_engine(settings_or_url: Any) -> Engine:
