@@ -7,18 +7,22 @@ Prints three timings:
 - download: merely fetching the same OData pages with requests (login, $top, following
   @odata.nextLink to the end, parsing the JSON): the floor any pull has to pay;
 - full pull: `chips sync` of every submission into an empty store (records, raw JSON,
-  projection, cursor, one transaction per page);
+  projection, cursor, one transaction per page, the next page fetched meanwhile);
 - empty re-sync: the same again with nothing new (one empty page), as a fraction of the
   full pull.
-The fake server runs in this process, so both sides pay for it alike. It also prints how
-many households and members the pull projected: one per seeded row with ``consent = yes``
-(the entity id comes from the form's ``entity_id`` mirror, as Central's JSON has no
-attributes; forms/README.md); the others are stored raw and project to none.
+The fake Central runs in a process of its own (seeded there, served by the same threaded
+loopback server the tests use), as a real Central is another server: its Python work does
+not share our interpreter's lock, and the download and the pull talk to the same server.
+It also prints how many households and members the pull projected: one per seeded row
+with ``consent = yes`` (the entity id comes from the form's ``entity_id`` mirror, as
+Central's JSON has no attributes; forms/README.md); the others are stored raw and project
+to none.
 """
 
 from __future__ import annotations
 
 import argparse
+import multiprocessing
 import random
 import sys
 import tempfile
@@ -53,6 +57,47 @@ def download_only(url: str, top: int) -> tuple[int, int]:
     return rows, pages
 
 
+def serve_fake(form_xml: bytes, n: int, conn) -> None:
+    """The child process: seed the fake Central, serve it, send its URL, wait to be told to stop."""
+    fake = FakeCentral()
+    fake.add_form(form_xml)
+    t = time.perf_counter()
+    fake.seed(FORM, n, random.Random(1), variants=16, attachment_every=0)
+    seeded = time.perf_counter() - t
+    with ThreadedServer(fake.app) as server:
+        conn.send((server.url, seeded))
+        try:
+            conn.recv()   # anything ends it
+        except EOFError:
+            pass          # the parent has gone
+    conn.close()
+
+
+class OutOfProcessCentral:
+    """The fake Central of ``serve_fake`` in a spawned process, for a ``with`` block."""
+
+    def __init__(self, form_xml: bytes, n: int):
+        ctx = multiprocessing.get_context("spawn")   # a fresh interpreter, nothing of ours
+        self._conn, self._child = ctx.Pipe()
+        self._proc = ctx.Process(target=serve_fake, args=(form_xml, n, self._child), daemon=True)
+
+    def __enter__(self):
+        self._proc.start()
+        self._child.close()   # so that recv() sees EOF should the child die while seeding
+        self.pid = self._proc.pid
+        self.url, self.seeded = self._conn.recv()
+        return self
+
+    def __exit__(self, *exc):
+        try:
+            self._conn.send("stop")
+        except OSError:
+            pass
+        self._proc.join(timeout=10)
+        if self._proc.is_alive():
+            self._proc.terminate()
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("-n", type=int, default=50_000, help="submissions in the fake Central")
@@ -67,13 +112,9 @@ def main() -> None:
     from sync.runner import run
 
     forms = built_forms()
-    fake = FakeCentral()
-    fake.add_form(forms[FORM])
-    t = time.perf_counter()
-    fake.seed(FORM, args.n, random.Random(1), variants=16, attachment_every=0)
-    print(f"seeded {args.n} submissions of {FORM} in {time.perf_counter() - t:.1f} s", flush=True)
-
-    with ThreadedServer(fake.app) as server, tempfile.TemporaryDirectory() as tmp:
+    with OutOfProcessCentral(forms[FORM], args.n) as server, tempfile.TemporaryDirectory() as tmp:
+        print(f"seeded {args.n} submissions of {FORM} in {server.seeded:.1f} s (fake Central "
+              f"in process {server.pid})", flush=True)
         instance = Path(tmp)
         (instance / "chips.toml").write_text(
             f'[sources.bench]\ntype = "central"\nurl = "{server.url}"\nproject = 1\n'

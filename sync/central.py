@@ -6,11 +6,19 @@ getodk/central-backend: sessions (``lib/resources/sessions.js``, 24 h lifetime,
 ``expiresAt``), OData paging (``lib/formats/odata.js``, ``lib/util/db.js``
 ``QueryOptions.getSkiptoken``: the skiptoken is opaque, we only ever follow nextLink) and
 the row shape (``lib/data/odata.js``).
+
+A pull fetches the next page in a thread while it stores the current one, so one client is
+used from two threads: its requests take turns (one lock), which also keeps a session
+renewal from racing another request.
 """
 
 from __future__ import annotations
 
 import hashlib
+import json
+import re
+import threading
+from dataclasses import dataclass
 from email.utils import parsedate_to_datetime
 from datetime import datetime, timedelta, timezone
 from typing import Any, Iterator
@@ -42,6 +50,85 @@ def incremental_filter(since: str | None) -> str | None:
             f" or __system/deletedAt gt {since}")
 
 
+_DECODE = json.JSONDecoder().raw_decode
+_SPACE = re.compile(r"[ \t\n\r]*")   # JSON's whitespace (RFC 8259 section 2)
+
+
+def _expect(text: str, i: int, chars: str) -> tuple[str, int]:
+    """The character at ``i`` (after whitespace), which must be one of ``chars``, and the index after it."""
+    i = _SPACE.match(text, i).end()
+    c = text[i:i + 1]
+    if not c or c not in chars:
+        raise ValueError(f"OData page: expected one of {chars!r} at {i}")
+    return c, i + 1
+
+
+def parse_page(text: str) -> tuple[dict, list[str]]:
+    """An OData page as ``json.loads`` gives it, and each row of its ``value`` as the very text
+    Central sent, so a row is stored raw as it came and not serialised again.
+
+    The page object is read here key by key and its ``value`` array element by element;
+    every value and row is read by the standard C decoder (``raw_decode``), which gives the
+    index where the row ends. Malformed or truncated JSON raises ``ValueError`` as
+    ``json.loads`` does (a truncated page is retried, sync/retry.py)."""
+    body: dict = {}
+    rows_text: list[str] = []
+    c, i = _expect(text, 0, "{")
+    c, i = _expect(text, i, '"}')
+    while c == '"':
+        key, i = json.decoder.scanstring(text, i)
+        _, i = _expect(text, i, ":")
+        i = _SPACE.match(text, i).end()
+        if key == "value" and text.startswith("[", i):
+            rows, rows_text = [], []
+            i = _SPACE.match(text, i + 1).end()
+            if text.startswith("]", i):
+                i += 1
+            else:
+                while True:
+                    row, end = _DECODE(text, i)
+                    rows.append(row)
+                    rows_text.append(text[i:end])
+                    c, i = _expect(text, end, ",]")
+                    if c == "]":
+                        break
+                    i = _SPACE.match(text, i).end()
+            body[key] = rows
+        else:
+            body[key], i = _DECODE(text, i)
+        c, i = _expect(text, i, ",}")
+        if c == ",":
+            c, i = _expect(text, i, '"')
+    if _SPACE.match(text, i).end() != len(text):
+        raise ValueError("OData page: data after the object")
+    return body, rows_text
+
+
+@dataclass
+class Page:
+    """One OData page: the parsed body, each row's bytes as sent, the server's clock."""
+
+    body: dict
+    raw_rows: list[bytes]
+    server_time: datetime | None
+
+    @property
+    def rows(self) -> list[dict]:
+        return self.body["value"]
+
+    @property
+    def next_link(self) -> str | None:
+        return self.body.get("@odata.nextLink")
+
+
+def _page_body(resp: requests.Response) -> tuple[Any, list[str]]:
+    # JSON on the wire is UTF-8 (RFC 8259 section 8.1); requests' .text would guess the charset
+    text = resp.content.decode("utf-8")
+    if not text.lstrip(" \t\n\r").startswith("{"):
+        return json.loads(text), []   # not a page: page() says so
+    return parse_page(text)
+
+
 class CentralClient:
     def __init__(self, source: Source, session: requests.Session | None = None,
                  policy: Policy | None = None, now=lambda: datetime.now(timezone.utc)):
@@ -53,6 +140,7 @@ class CentralClient:
                                        cap=source.opt("backoff_cap"), timeout=source.opt("timeout"))
         self.session.verify = source.opt("verify_tls")
         self._now = now
+        self._lock = threading.RLock()   # one request at a time (the pull's prefetch thread)
         self._token = source.token
         self._expires: datetime | None = None if source.token else self._now()
 
@@ -78,14 +166,16 @@ class CentralClient:
         return self._login()
 
     def request(self, method: str, url: str, *, what: str, check=json_body, headers=None, **kw):
-        hdrs = dict(self._auth())
-        hdrs.update(headers or {})
-        def resend_after_renewal():
-            ok = self._renew()
-            hdrs.update(self._auth())
-            return ok
-        return send(self.session, method, url, policy=self.policy, check=check, headers=hdrs,
-                    what=what, on_401=resend_after_renewal, **kw)
+        with self._lock:
+            hdrs = dict(self._auth())
+            hdrs.update(headers or {})
+
+            def resend_after_renewal():
+                ok = self._renew()
+                hdrs.update(self._auth())
+                return ok
+            return send(self.session, method, url, policy=self.policy, check=check, headers=hdrs,
+                        what=what, on_401=resend_after_renewal, **kw)
 
     def _what(self, form: str | None = None) -> str:
         return f"source {self.source.name}" + (f", form {form}" if form else "")
@@ -121,13 +211,15 @@ class CentralClient:
         query = urlsplit(next_link).query
         return f"{self.form_url(form)}.svc/Submissions?{query}"
 
-    def page(self, form: str, url: str) -> tuple[dict, datetime | None]:
-        """One OData page and the server's clock when it answered (its Date header)."""
-        resp, body = self.request("GET", url, what=self._what(form))
-        if not isinstance(body, dict) or "value" not in body:
+    def page(self, form: str, url: str) -> Page:
+        """One OData page, its rows' bytes as sent, and the server's clock when it answered
+        (its Date header)."""
+        resp, (body, rows_text) = self.request("GET", url, what=self._what(form), check=_page_body)
+        if not isinstance(body, dict) or not isinstance(body.get("value"), list):
             raise SourceError(f"{self._what(form)}: OData answer without 'value'")
         date = resp.headers.get("Date")
-        return body, (parsedate_to_datetime(date) if date else None)
+        return Page(body, [t.encode("utf-8") for t in rows_text],
+                    parsedate_to_datetime(date) if date else None)
 
     def attachments(self, form: str, instance_id: str) -> list[dict]:
         url = f"{self.form_url(form)}/submissions/{quote(instance_id, safe='')}/attachments"

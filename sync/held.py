@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime, timezone
 
-from sqlalchemy import Connection, select
+from sqlalchemy import Connection, bindparam, select
 
 from sync.tables import sync_files, sync_items
 
@@ -67,6 +67,21 @@ def insert_many(conn: Connection, source: str, form: str, new_items: list[Item])
              deleted=i.deleted, pending=i.pending, seen_at=now) for i in new_items])
 
 
+_UPDATE = sync_items.update().where(
+    sync_items.c.source == bindparam("b_source"), sync_items.c.form == bindparam("b_form"),
+    sync_items.c.ref == bindparam("b_ref"))
+
+
+def update_many(conn: Connection, source: str, form: str, held_items: list[Item]) -> None:
+    """Items we held already (read from this table), in one statement (executemany)."""
+    if not held_items:
+        return
+    now = _now()
+    conn.execute(_UPDATE, [
+        dict(b_source=source, b_form=form, b_ref=i.ref, instance_id=i.instance_id, version=i.version,
+             deleted=i.deleted, pending=i.pending, seen_at=now) for i in held_items])
+
+
 def count_version(conn: Connection, source: str, form: str, version: str) -> int:
     from sqlalchemy import func
     return conn.execute(select(func.count()).select_from(sync_items).where(
@@ -78,6 +93,18 @@ def etags(conn: Connection, source: str, form: str, ref: str) -> dict[str, str |
     q = select(sync_files.c.name, sync_files.c.etag).where(
         sync_files.c.source == source, sync_files.c.form == form, sync_files.c.ref == ref)
     return {r.name: r.etag for r in conn.execute(q)}
+
+
+def etags_of(conn: Connection, source: str, form: str, refs: list[str]) -> dict[str, dict[str, str | None]]:
+    """``etags`` of many submissions in a few queries: ref -> {name: etag}, {} for none."""
+    out: dict[str, dict[str, str | None]] = {ref: {} for ref in refs}
+    unique = sorted(out)
+    for i in range(0, len(unique), 500):   # SQLite allows a limited number of bound parameters
+        q = select(sync_files.c.ref, sync_files.c.name, sync_files.c.etag).where(
+            sync_files.c.source == source, sync_files.c.form == form, sync_files.c.ref.in_(unique[i:i + 500]))
+        for r in conn.execute(q):
+            out[r.ref][r.name] = r.etag
+    return out
 
 
 def put_file(conn: Connection, source: str, form: str, ref: str, name: str, etag: str | None) -> None:

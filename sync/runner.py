@@ -3,13 +3,16 @@
 A page is fetched (and its attachments downloaded) before the transaction opens, so the
 database is never locked while waiting on the network; then its rows, the files' ETags,
 what we hold and the cursor are written together. Killed at any moment, a pull has either
-stored a page with its cursor or neither, and the next run goes on from there.
+stored a page with its cursor or neither, and the next run goes on from there. From
+Central the next page is already being fetched, in a thread, while one is stored; pages
+are still stored one at a time and in order.
 """
 
 from __future__ import annotations
 
 import json
 import posixpath
+import threading
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
 from typing import Any, Callable
@@ -59,7 +62,34 @@ def _utc(ts: str | None) -> datetime | None:
 
 
 def _raw(row: dict) -> bytes:
+    """A Kobo row serialised again (a Central row is kept as the bytes Central sent)."""
     return json.dumps(row, ensure_ascii=False, separators=(",", ":")).encode()
+
+
+class _Ahead:
+    """One call run in a daemon thread, started now; ``result()`` waits for its value or
+    raises its exception. Daemon: a pull that stops (an error, Ctrl-C) leaves a fetch of a
+    page it will not store to die with the process instead of waiting for it."""
+
+    def __init__(self, fn: Callable[..., Any], *args: Any) -> None:
+        self._done = threading.Event()
+        self._value: Any = None
+        self._error: BaseException | None = None
+        threading.Thread(target=self._run, args=(fn, args), daemon=True, name="chips-sync-prefetch").start()
+
+    def _run(self, fn: Callable[..., Any], args: tuple) -> None:
+        try:
+            self._value = fn(*args)
+        except BaseException as exc:  # noqa: BLE001 - handed to the caller by result()
+            self._error = exc
+        finally:
+            self._done.set()
+
+    def result(self) -> Any:
+        self._done.wait()
+        if self._error is not None:
+            raise self._error
+        return self._value
 
 
 class Puller:
@@ -124,28 +154,34 @@ class Puller:
             cur = cur.evolve(pass_since=cur.since, pass_pages=0, pass_newest=None, pass_started=None,
                              pass_url=client.first_page_url(form, cur.since, self.page_size))
         total = None
+        # the next page is fetched in a thread while this one is stored: a real Central is
+        # another server, so its time and ours overlap; pages are still stored one by one,
+        # in order, each with the pass it belongs to
+        ahead = _Ahead(client.page, form, cur.pass_url)
         while True:
-            body, server_time = client.page(form, cur.pass_url)
+            page = ahead.result()   # a SourceError of the fetch is raised here, in order
+            nxt = page.next_link
+            if nxt:
+                ahead = _Ahead(client.page, form, client.follow(form, nxt))
             self.tally.pages += 1
-            total = body.get("@odata.count", total)
-            rows = body["value"]
-            if cur.pass_pages == 0 and server_time is not None:
-                cur = cur.evolve(pass_started=cursors.iso(server_time.replace(microsecond=0)))
+            total = page.body.get("@odata.count", total)
+            rows = page.rows
+            if cur.pass_pages == 0 and page.server_time is not None:
+                cur = cur.evolve(pass_started=cursors.iso(page.server_time.replace(microsecond=0)))
             refs = [r["__id"] for r in rows]
             with self.engine.connect() as conn:
                 had = held.items(conn, self.key, form, refs)
-                instance_ids = [(r.get("meta") or {}).get("instanceID") or r["__id"] for r in rows]
-                known_files = {i: held.etags(conn, self.key, form, i) for i, r in zip(instance_ids, rows)
-                               if r["__system"].get("attachmentsExpected")}
-            work = [self._central_prepare(client, form, r, had.get(r["__id"]), known_files) for r in rows]
+                known_files = held.etags_of(conn, self.key, form, [
+                    (r.get("meta") or {}).get("instanceID") or r["__id"] for r in rows
+                    if r["__system"].get("attachmentsExpected")])
+            work = [self._central_prepare(client, form, r, raw, had.get(r["__id"]), known_files)
+                    for r, raw in zip(rows, page.raw_rows)]
             newest = cur.pass_newest
-            for r in rows:
-                s = r["__system"]
-                for ts in (s.get("submissionDate"), s.get("updatedAt"), s.get("deletedAt")):
-                    newest = cursors.later(newest, ts)
-            nxt = body.get("@odata.nextLink")
+            stamps = [ts for r in rows for key in ("submissionDate", "updatedAt", "deletedAt")
+                      if (ts := r["__system"].get(key))]
+            if stamps:
+                newest = cursors.later(newest, max(stamps, key=cursors.parse))
             with self.engine.begin() as conn:
-                self._fresh: list[held.Item] = []
                 batch = []
                 for item in work:
                     if item[0] == "ingest":
@@ -153,7 +189,6 @@ class Puller:
                     else:
                         self._central_apply(conn, form, item)
                 self._central_ingest(conn, form, batch)
-                held.insert_many(conn, self.key, form, self._fresh)
                 if nxt:
                     cur = cur.evolve(pass_url=client.follow(form, nxt), pass_newest=newest,
                                      pass_pages=cur.pass_pages + 1)
@@ -186,7 +221,7 @@ class Puller:
             etags[name] = etag
         return files, etags, waiting, [a["name"] for a in listing]
 
-    def _central_prepare(self, client, form: str, row: dict, had: held.Item | None,
+    def _central_prepare(self, client, form: str, row: dict, raw: bytes, had: held.Item | None,
                          known_files: dict[str, dict]) -> tuple:
         s = row["__system"]
         ref = row["__id"]
@@ -202,7 +237,7 @@ class Puller:
         if s.get("attachmentsExpected") and not (had and had.instance_id == instance and not had.pending):
             files, etags, waiting, names = self._central_files(client, form, ref, known_files.get(instance, {}))
         waiting = waiting or (s.get("attachmentsPresent", 0) < s.get("attachmentsExpected", 0))
-        return ("ingest", row, had, instance, version, files, etags, waiting, names)
+        return ("ingest", row, raw, had, instance, version, files, etags, waiting, names)
 
     def _central_apply(self, conn, form: str, work: tuple) -> None:
         kind = work[0]
@@ -225,7 +260,7 @@ class Puller:
         """Store a page's new and changed rows with one ``ingest_many``, then note them."""
         subs = []
         for work in batch:
-            _, row, had, instance, version, files, etags, waiting, names = work
+            _, row, raw, had, instance, version, files, etags, waiting, names = work
             s = row["__system"]
             meta = row.get("meta") or {}
             # Our chain must continue from the version we hold, even when the source was
@@ -234,22 +269,22 @@ class Puller:
             deprecated = had.instance_id if had and had.instance_id != instance else meta.get("deprecatedID")
             subs.append(Submission(
                 form_id=form, form_version=s.get("formVersion") or "", instance_id=instance,
-                deprecated_id=deprecated, data=record_from_central_row(row), raw=_raw(row),
+                deprecated_id=deprecated, data=record_from_central_row(row), raw=raw,
                 raw_format="central-json", source=self.key, source_ref=row["__id"],
                 submitter=s.get("submitterName") or s.get("submitterId"), device_id=s.get("deviceId"),
                 submitted_at=_utc(s.get("submissionDate")), review_state=s.get("reviewState"),
                 attachments=tuple(files), expected_attachments=tuple(names)))
         results = ingest_many(conn, subs, self.settings)
+        fresh, changed = [], []
         for work, sub, result in zip(batch, subs, results):
-            _, row, had, instance, version, files, etags, waiting, names = work
+            _, row, raw, had, instance, version, files, etags, waiting, names = work
             self._count(sub, result, had, form)
-            item = held.Item(row["__id"], instance, version, False, waiting)
-            if had is None:
-                self._fresh.append(item)   # written with the page, in one statement
-            else:
-                held.put(conn, self.key, form, item)
+            (fresh if had is None else changed).append(held.Item(row["__id"], instance, version, False, waiting))
             for name, etag in etags.items():
                 held.put_file(conn, self.key, form, instance, name, etag)
+        # what we hold of the page, in two statements (one row per __id in a page)
+        held.insert_many(conn, self.key, form, fresh)
+        held.update_many(conn, self.key, form, changed)
 
     def _central_recheck(self, client: CentralClient, form: str) -> None:
         """Submissions whose files had not all arrived: Central does not touch updatedAt

@@ -54,8 +54,10 @@ def _is_geojson(value: dict) -> bool:
 
 
 def _bookkeeping(key: str) -> bool:
-    # __id, __system, __Submissions-id, __Submissions-members-id and navigation links
-    return key.startswith("__") or key.endswith("@odata.navigationLink")
+    # __id, __system, __Submissions-id, __Submissions-members-id, and OData annotations
+    # (``members@odata.navigationLink``): a property annotation is ``name@namespace.term``
+    # (OData JSON Format 4.01, section 20), and no field name holds "@" (an XML name cannot)
+    return key[:2] == "__" or "@" in key
 
 
 def _leaf(value: Any) -> str:
@@ -67,16 +69,25 @@ def _leaf(value: Any) -> str:
 
 
 def _convert(node: dict) -> dict:
+    # Run for every field of every pulled row, so the common cases come first, told apart
+    # by exact type (json gives exactly str, dict, list, int, float, bool and None) and
+    # with _bookkeeping written inline; anything else takes the general path of _leaf.
     out: dict[str, Any] = {}
     for key, value in node.items():
-        if _bookkeeping(key) or value is None:
+        kind = value.__class__
+        if kind is str:
+            if key[:2] != "__" and "@" not in key:
+                out[key] = value
+        elif value is None or key[:2] == "__" or "@" in key:
             # null is an empty answer (or a field this form version lacks); like Kobo's
             # records, an empty answer is left out rather than stored as "".
             continue
-        if isinstance(value, dict):
+        elif kind is dict:
             out[key] = _geometry(value) if _is_geojson(value) else _convert(value)
-        elif isinstance(value, list):
+        elif kind is list:
             out[key] = [_convert(item) for item in value]
+        elif kind is int:
+            out[key] = str(value)
         else:
             out[key] = _leaf(value)
     return out
