@@ -34,6 +34,14 @@ def _setup(state) -> None:
     csrf.init_app(app)
     app.jinja_env.globals.update(t=t, pick=pick, lang=lang, LANGUAGES=LANGUAGES)
 
+    from chips.formdefs import choice_label
+
+    def choice(labels, value):
+        """A form answer shown by its label in the page's language (``request_choices``)."""
+        return choice_label(labels or {}, value, lang())
+
+    app.jinja_env.globals.update(choice=choice)
+
     from server.access import current_user, has_role
 
     from chips.rules.response import STATUS_LABELS

@@ -75,3 +75,14 @@ def audit(conn: Connection, action: str, detail: str = "", user_name: str | None
         at=datetime.now(timezone.utc).replace(tzinfo=None),
         user_name=user_name or (user.name if user else None),
         action=action, detail=detail[:2000], ip=client_ip()))
+
+
+def request_choices(conn: Connection) -> dict[str, dict[str, dict[str, str]]]:
+    """Labels of the visit-request form's urgency and channel choices, from its newest
+    published version, so the pages show "Gawat darurat (perlu ambulans)", not "emergency"."""
+    from chips import formdefs
+
+    fd = formdefs.newest(conn, "visit_request")
+    if fd is None:
+        return {"urgency": {}, "channel": {}}
+    return {name: formdefs.choice_labels(fd, name) for name in ("urgency", "channel")}

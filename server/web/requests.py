@@ -8,7 +8,7 @@ from chips.queries import households as household_queries
 from chips.queries import requests as request_queries
 from chips.queries import visits as visit_queries
 from server.access import PLANNER, TEAM, engine, roles_required, scope
-from server.web.common import now, page_args, response_config
+from server.web.common import now, page_args, request_choices, response_config
 
 bp = Blueprint("requests", __name__)
 
@@ -21,7 +21,9 @@ def index():
     with engine().connect() as conn:
         pg, lines = request_queries.request_page(conn, now(), response_config(), scope(), page, per_page, village=village)
         villages = household_queries.villages(conn, scope())
-    return render_template("requests.html", pg=pg, lines=lines, villages=villages, village=village, names=dict(villages))
+        choices = request_choices(conn)
+    return render_template("requests.html", pg=pg, lines=lines, villages=villages, village=village, names=dict(villages),
+                           choices=choices)
 
 
 @bp.get("/visits")
