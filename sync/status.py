@@ -15,8 +15,17 @@ def _now() -> datetime:
     return datetime.now(timezone.utc).replace(tzinfo=None)
 
 
+INTERRUPTED = ("the process ended before this run finished (killed, or the machine stopped); "
+               "the next run goes on from the last page stored")
+
+
 def start(engine: Engine, source: str, form: str | None, trigger: str) -> int:
+    """Record a new run. Pulls run under the instance's sync lock (sync/schedule.py), so a
+    run of this source still marked running belongs to a process that died holding it: it
+    is closed as interrupted rather than shown running for ever."""
     with engine.begin() as conn:
+        conn.execute(sync_runs.update().where(sync_runs.c.source == source, sync_runs.c.outcome == "running")
+                     .values(outcome="interrupted", message=INTERRUPTED))
         return conn.execute(sync_runs.insert().values(
             source=source, form=form, trigger=trigger, started_at=_now(), outcome="running",
             new=0, updated=0, deleted=0, attachments=0, errors=0)).inserted_primary_key[0]

@@ -71,7 +71,7 @@ sync_runs = Table(
     Column("trigger", String(20), nullable=False),   # command | schedule
     Column("started_at", DateTime, nullable=False),
     Column("finished_at", DateTime),
-    Column("outcome", String(20), nullable=False),   # running | ok | error
+    Column("outcome", String(20), nullable=False),   # running | ok | error | interrupted
     Column("new", Integer, nullable=False, default=0),
     Column("updated", Integer, nullable=False, default=0),
     Column("deleted", Integer, nullable=False, default=0),

@@ -86,3 +86,26 @@ def test_scheduler_pulls_and_records_its_runs(tmp_path, central, forms, monkeypa
     with open(tmp_path / "sync.lock", "w") as fh:
         fcntl.flock(fh, fcntl.LOCK_EX)
         assert Scheduler(settings, 60).run_once() is False
+
+
+def test_a_run_killed_half_way_is_shown_interrupted_once_the_next_one_starts(tmp_path, central, forms):
+    from sqlalchemy import select
+
+    from chips.db.engine import make_engine
+    from sync import status
+    from sync.tables import sync_runs
+
+    central.seed(REG, 5, random.Random(33))
+    write_config(tmp_path, central_url=central.url)
+    settings = make_settings(tmp_path, _env(tmp_path)["CHIPS_DATABASE_URL"])
+    prepare_store(settings, forms)
+    engine = make_engine(settings)
+    killed = status.start(engine, "c", None, "command")  # a process that never finished it
+    runner = CliRunner()
+    assert "c: running at" in runner.invoke(cli, ["sync", "--status"], env=_env(tmp_path), obj={}).output
+    result = runner.invoke(cli, ["sync", "c"], env=_env(tmp_path), obj={})
+    assert result.exit_code == 0, result.output
+    with engine.connect() as conn:
+        old = conn.execute(select(sync_runs).where(sync_runs.c.id == killed)).one()
+    assert old.outcome == "interrupted" and "ended before this run finished" in old.message
+    assert "c: ok at " in runner.invoke(cli, ["sync", "--status"], env=_env(tmp_path), obj={}).output
