@@ -31,7 +31,17 @@ def upgrade(target: Any, revision: str = "heads") -> Engine:
     with engine.begin() as conn:
         cfg.attributes["connection"] = conn
         command.upgrade(cfg, revision)
+        if revision == "heads":
+            _after_upgrade(conn)
     return engine
+
+
+def _after_upgrade(conn) -> None:
+    """Work a migration leaves to the application's code: fold the pregnancies queued for
+    their SPM tally (migration 0401 queues every existing one; nothing when none is)."""
+    from chips.queries.anc_counts import refresh_tallies
+
+    refresh_tallies(conn)
 
 
 def current_heads(target: Any) -> set[str]:

@@ -1,4 +1,5 @@
-"""anc_visit → anc_visits, and pregnancies on a first visit (forms/README.md)."""
+"""anc_visit → anc_visits, and pregnancies on a first visit (forms/README.md); then the
+pregnancy's SPM tally (``pregnancy_tallies``, chips/db/tally_tables.py) from all its visits."""
 
 from __future__ import annotations
 
@@ -7,6 +8,7 @@ from sqlalchemy import Connection
 from chips.db.schema import anc_visits, pregnancies
 from chips.projection import Origin
 from chips.projection import values as v
+from chips.queries.anc_counts import refresh_tallies
 
 
 def project(conn: Connection, origin: Origin, record: dict) -> None:
@@ -74,3 +76,5 @@ def project(conn: Connection, origin: Origin, record: dict) -> None:
             **origin.columns(),
         )
     )
+    # the insert's trigger dropped the pregnancy's tally: fold its visits again (a few rows by index)
+    refresh_tallies(conn, pregnancy)

@@ -1,6 +1,7 @@
 """The SQL twin of the SPM's ANC indicators (chips.queries.anc_counts) gives the rules'
 answers: pregnancies built and judged by chips.rules on the same generated rows, under
-every preset, on SQLite and PostgreSQL."""
+every preset, on SQLite and PostgreSQL — folded from the visits, read from the stored
+``pregnancy_tallies``, or some of each."""
 
 from __future__ import annotations
 
@@ -12,7 +13,8 @@ import pytest
 from chips.db.migrate import upgrade
 from chips.db.schema import anc_visits, pregnancies, submissions
 from chips.queries import anc as anc_queries
-from chips.queries.anc_counts import pregnancy_counts
+from chips.db.tally_tables import pregnancy_tallies, pregnancy_tallies_due
+from chips.queries.anc_counts import PregnancyFacts, pregnancy_counts, pregnancy_facts, rebuild_tallies
 from chips.rules.anc import AncConfig, ended_in_year
 from chips.rules.anc_standards import PRESETS, evaluate
 from chips.rules.spm import anc_hiv_test, anc_to_standard
@@ -120,11 +122,31 @@ def test_twin_equals_rules(store, key):
     assert kinds == {(True, True), (True, False), (False, True), (False, False)}  # the data reach every case
 
 
+def test_stored_tallies_are_the_fold(store):
+    """``pregnancy_tallies`` (written by the ANC projection, here rebuilt as the benchmark
+    and migration 0401 do) holds the fold of each pregnancy's visits."""
+    with store.begin() as conn:
+        assert len(conn.execute(select(pregnancy_tallies_due)).all()) == 400  # the rows went in outside the projection
+        assert rebuild_tallies(conn) == 400
+        rows = {r.pregnancy_uuid: PregnancyFacts.of_row(r) for r in conn.execute(select(pregnancy_tallies))}
+        folded = {f.uuid: f for f in pregnancy_facts(conn, select(pregnancies.c.uuid))}
+        assert conn.execute(select(pregnancy_tallies_due)).all() == []
+    assert rows == folded and len(rows) == 400
+
+
+@pytest.mark.parametrize("tallies", ["none", "stored", "some"])
 @pytest.mark.parametrize("key", sorted(PRESETS))
-def test_indicator_rows_equal(store, key):
+def test_indicator_rows_equal(store, key, tallies):
+    """The SPM rows equal the rules' whether the pregnancies' tallies are stored, missing
+    (folded from the visits when read) or some of each."""
     from chips.queries.spm import anc_rows
 
     standard, config = PRESETS[key], AncConfig()
+    with store.begin() as conn:
+        if tallies != "none":
+            rebuild_tallies(conn)
+        if tallies == "some":
+            conn.execute(pregnancy_tallies.delete().where(pregnancy_tallies.c.pregnancy_uuid.like("p%3")))
     with store.connect() as conn:
         built = anc_queries.pregnancies_for_year(conn, YEAR, config)
         anc, hiv = anc_rows(conn, YEAR, AS_OF, standard, config, {})

@@ -10,7 +10,7 @@ from chips.db.schema import metadata
 
 # Tables of the other packages live on the same metadata; load those that exist so
 # autogenerate and compare see the whole schema. A package not written yet is no error.
-for _module in ("maps.tables", "sync.tables", "chips.db.web_tables"):
+for _module in ("maps.tables", "sync.tables", "chips.db.web_tables", "chips.db.tally_tables"):
     try:
         importlib.import_module(_module)
     except ModuleNotFoundError as exc:
