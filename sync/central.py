@@ -221,6 +221,32 @@ class CentralClient:
         return Page(body, [t.encode("utf-8") for t in rows_text],
                     parsedate_to_datetime(date) if date else None)
 
+    def deleted_refs(self, form: str, top: int = 1000) -> set[str]:
+        """The ``__id`` of every submission of ``form`` deleted (and not yet purged) on the
+        server: deleted rows show only when the filter names deletedAt
+        (tests/fakes/central-observed.md)."""
+        params = {"$top": str(top), "$filter": "__system/deletedAt ne null"}
+        url: str | None = f"{self.form_url(form)}.svc/Submissions?" + urlencode(params, quote_via=quote)
+        refs: set[str] = set()
+        while url:
+            page = self.page(form, url)
+            refs.update(r["__id"] for r in page.rows)
+            url = self.follow(form, page.next_link) if page.next_link else None
+        return refs
+
+    def submission(self, form: str, instance_id: str) -> tuple[dict, bytes] | None:
+        """One current submission's OData row and its bytes as sent, None when the server
+        has none (deleted or purged): ``Submissions('<instanceId>')``, central-backend
+        lib/resources/odata.js ``singleRecord``."""
+        quoted = quote(f"'{instance_id}'", safe="'")
+        try:
+            page = self.page(form, f"{self.form_url(form)}.svc/Submissions({quoted})")
+        except SourceError as exc:
+            if exc.status == 404:
+                return None
+            raise
+        return (page.rows[0], page.raw_rows[0]) if page.rows else None
+
     def attachments(self, form: str, instance_id: str) -> list[dict]:
         url = f"{self.form_url(form)}/submissions/{quote(instance_id, safe='')}/attachments"
         return self.request("GET", url, what=self._what(form))[1]

@@ -37,6 +37,12 @@ def items(conn: Connection, source: str, form: str, refs: list[str] | None = Non
     return out
 
 
+def deleted(conn: Connection, source: str, form: str) -> list[Item]:
+    q = select(sync_items).where(sync_items.c.source == source, sync_items.c.form == form,
+                                 sync_items.c.deleted.is_(True))
+    return [Item(r.ref, r.instance_id, r.version, r.deleted, r.pending) for r in conn.execute(q)]
+
+
 def pending(conn: Connection, source: str, form: str) -> list[Item]:
     q = select(sync_items).where(sync_items.c.source == source, sync_items.c.form == form,
                                  sync_items.c.pending.is_(True), sync_items.c.deleted.is_(False))

@@ -20,7 +20,7 @@ from typing import Any, Callable
 from sqlalchemy import Engine, select
 
 from chips.db.schema import submissions
-from chips.ingest import IngestError, IngestResult, ingest, ingest_many, mark_deleted
+from chips.ingest import IngestError, IngestResult, ingest, ingest_many, mark_deleted, mark_restored
 from chips.records.central import record_from_central_row
 from chips.records.kobo import record_from_kobo_row
 from chips.submission import AttachmentIn, Submission
@@ -147,6 +147,7 @@ class Puller:
 
     # -- ODK Central ------------------------------------------------------------------
     def central(self, client: CentralClient, form: str) -> None:
+        self._central_restores(client, form)
         self._central_recheck(client, form)
         with self.engine.connect() as conn:
             cur = cursors.load(conn, self.key, form)
@@ -285,6 +286,38 @@ class Puller:
         # what we hold of the page, in two statements (one row per __id in a page)
         held.insert_many(conn, self.key, form, fresh)
         held.update_many(conn, self.key, form, changed)
+
+    def _central_restores(self, client: CentralClient, form: str) -> None:
+        """Submissions we hold as deleted that the server restored. Central's restore
+        touches neither updatedAt nor anything else a filter can ask for
+        (tests/fakes/central-observed.md), so no incremental pass sees it: when we hold
+        deleted submissions, the server's list of deleted ones is asked (one short listing),
+        and each of ours missing from it is fetched by its id. Not found either: purged
+        (Central purges deleted submissions after 30 days), it stays deleted here."""
+        with self.engine.connect() as conn:
+            gone = {item.ref: item for item in held.deleted(conn, self.key, form)}
+        if not gone:
+            return
+        still = client.deleted_refs(form, self.page_size)
+        for ref, item in sorted(gone.items()):
+            if ref in still:
+                continue
+            found = client.submission(form, ref)
+            if found is None:
+                continue
+            row, raw = found
+            back = held.Item(ref, item.instance_id, item.version, False, item.pending)
+            with self.engine.connect() as conn:
+                known = held.etags_of(conn, self.key, form, [item.instance_id])
+            # prepared before the transaction: an edit since may need its files downloaded
+            work = self._central_prepare(client, form, row, raw, back, known)
+            with self.engine.begin() as conn:
+                if mark_restored(conn, source=self.key, source_ref=ref).status == "restored":
+                    self.tally.updated += 1
+                    self.tally.note(f"{self.source.name}/{form}: {ref} was restored on the server")
+                held.put(conn, self.key, form, back)
+                if work[0] == "ingest":
+                    self._central_ingest(conn, form, [work])  # edited since it was deleted
 
     def _central_recheck(self, client: CentralClient, form: str) -> None:
         """Submissions whose files had not all arrived: Central does not touch updatedAt

@@ -208,6 +208,12 @@ class FakeCentral:
         with self.lock:
             self.find(form_id, logical_id).deleted_at = self.now()  # updatedAt untouched
 
+    def restore(self, form_id: str, logical_id: str) -> None:
+        """``POST …/submissions/<instanceId>/restore``: undeleted, updatedAt untouched
+        (central-observed.md; central-backend lib/model/query/submissions.js ``restore``)."""
+        with self.lock:
+            self.find(form_id, logical_id).deleted_at = None
+
     def upload_attachment(self, form_id: str, logical_id: str, name: str, content: bytes) -> None:
         with self.lock:  # updatedAt untouched (tests/fakes/central-observed.md)
             self.find(form_id, logical_id).attachments[name] = content
@@ -531,6 +537,24 @@ class FakeCentral:
                         json.dumps({"instanceId": page[-1].logical_id}).encode()).decode()
                     body["@odata.nextLink"] = (f"{request.host_url}v1/projects/{pid}/forms/{form_id}.svc/Submissions?"
                                                + urlencode(keep))
+            return _json(body, headers={"OData-Version": "4.0"})
+
+        # One row by its instanceId, deleted ones not found: central-backend
+        # lib/resources/odata.js ``singleRecord`` (Submissions('<uuid>'), the id quoted) over
+        # ``Submissions.getForExport``, which excludes deleted submissions; the body is the
+        # list's shape with one row in ``value``.
+        @app.get("/v1/projects/<int:pid>/forms/<form_id>.svc/Submissions(<quoted>)")
+        def odata_one(pid, form_id, quoted):
+            f = form_for(pid, form_id)
+            if isinstance(f, Response):
+                return f
+            m = re.fullmatch(r"'((?:uuid:)?[a-z0-9-]+)'", quoted, re.IGNORECASE)
+            with fake.lock:
+                found = next((x for x in f.subs if m and x.logical_id == m.group(1) and x.deleted_at is None), None)
+                if found is None:
+                    return _problem(404, 404.1, "Could not find the resource you were looking for.")
+                body = {"@odata.context": f"{request.host_url}v1/projects/{pid}/forms/{form_id}.svc/$metadata#Submissions",
+                        "value": [fake.row(found, True)]}
             return _json(body, headers={"OData-Version": "4.0"})
 
         def sub_or_404(form_id: str, iid: str) -> Sub | Response:

@@ -93,8 +93,50 @@ def _changes_show_up(tmp_path, central, forms, db_url):
 
     central.log.clear()
     _sync(settings)
-    assert central.log.count("GET", ".svc/Submissions") == 1
+    # the pass, and the server's deleted list (we hold a deleted one: was it restored?)
+    assert central.log.count("GET", ".svc/Submissions") == 2
+    assert central.log.count("GET", ".svc/Submissions", query="deletedAt%20ne%20null") == 1
     assert central.log.count("GET", "/attachments") == 0   # nothing pending any more
+
+
+def test_a_submission_restored_on_central_comes_back(tmp_path, central, forms):
+    from chips.db.schema import households
+
+    ids = central.seed(REG, 40, random.Random(5), attachment_every=0)
+    settings, engine = _setup(tmp_path, central, forms)
+    _sync(settings)
+    consenting = [i for i in ids if (central.find(REG, i).data.get("consent") == "yes")]
+    kept, edited, purged = consenting[:3]
+    for ref in (kept, edited, purged):
+        central.delete(REG, ref)
+    _sync(settings)
+
+    def state(ref):
+        with engine.connect() as conn:
+            return conn.execute(select(submissions.c.state).where(
+                submissions.c.source_ref == ref, submissions.c.state != "superseded")).scalar_one()
+
+    def household_count():
+        with engine.connect() as conn:
+            return len(conn.execute(select(households.c.id)).all())
+
+    assert {state(r) for r in (kept, edited, purged)} == {"deleted"}
+    before = household_count()
+    # restored (updatedAt untouched), restored then edited, and one Central purged for good
+    central.restore(REG, kept)
+    central.restore(REG, edited)
+    new_id = central.edit(REG, edited, ("location/dusun", "Krajan"))
+    with central.lock:
+        central.forms[REG].subs.remove(central.find(REG, purged))
+    tally = _sync(settings)
+    assert state(kept) == "current" and state(edited) == "current" and state(purged) == "deleted"
+    with engine.connect() as conn:
+        assert conn.execute(select(submissions.c.instance_id).where(
+            submissions.c.source_ref == edited, submissions.c.state == "current")).scalar_one() == new_id
+    assert household_count() == before + 2           # projected again
+    assert tally.updated == 3 and tally.deleted == 0   # two restores and the edit
+    assert sum("restored on the server" in m for m in tally.messages) == 2
+    assert held(engine, SRC) == central.content(REG)
 
 
 def _with_id(central, ref: str) -> bytes:
