@@ -12,29 +12,23 @@ from sqlalchemy import select
 
 from chips.db import schema as s
 from chips.db.tally_tables import patient_years, pregnancy_tallies, pregnancy_tallies_due
-from chips.ingest import ingest, mark_deleted, reproject
+from chips.ingest import mark_deleted, reproject
 from chips.queries import anc as anc_queries
 from chips.queries import spm as q
 from chips.queries.anc_counts import PregnancyFacts, pregnancy_facts
-from chips.records.xml import submission_from_xml
 from chips.rules.anc import AncConfig
 from chips.rules.anc_standards import PRESETS
 from chips.rules.spm import SpmConfig, anc_hiv_test, anc_to_standard, diabetes_care, hypertension_care
 from tests.queries.test_patient_years import current_visits, expected, stored
 from tests.support import answers as a
 from tests.support.db import dump_tables
-from tests.support.submissions import household_answers, instance_xml
+from tests.support.store import post
+from tests.support.submissions import household_answers
 
 TALLIES = ["patient_years", "pregnancy_tallies", "pregnancy_tallies_due"]
 
 
-def _post(store, form_id, answers, **kw):
-    xml = instance_xml(store.forms[form_id], answers, **kw)
-    with store.engine.begin() as conn:
-        result = ingest(conn, submission_from_xml(xml, source="test"), store.settings)
-    assert result.status in {"created", "updated"}, result
-    assert result.projection_error is None, result.projection_error
-    return result
+_post = post
 
 
 def _delete(store, instance_id):

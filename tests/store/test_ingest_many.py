@@ -12,11 +12,12 @@ from datetime import datetime
 import pytest
 
 from chips.db import schema as s
-from chips.ingest import IngestError, IngestResult, ingest, ingest_many
+from chips.ingest import IngestError, IngestResult, ingest_many
 from chips.records.xml import submission_from_xml
 from chips.submission import AttachmentIn
 from tests.support.db import dump_tables, fresh_pg_database
 from tests.support.store import make_store
+from tests.support.store import ingest_one_by_one
 from tests.support.submissions import household_answers, instance_xml
 
 TABLES = [t.name for t in (s.submissions, s.attachments, *s.PROJECTION_TABLES)]
@@ -83,15 +84,7 @@ def _plain(outcome):
             outcome.missing_attachments, outcome.projection_error)
 
 
-def _one_by_one(store, subs):
-    out = []
-    for sub in subs:
-        with store.engine.begin() as conn:
-            try:
-                out.append(ingest(conn, sub, store.settings))
-            except IngestError as exc:
-                out.append(exc)
-    return out
+_one_by_one = ingest_one_by_one
 
 
 @pytest.mark.parametrize("failing", [False, True], ids=["all-project", "one-projection-fails"])

@@ -16,13 +16,13 @@ from sqlalchemy import select
 
 from chips import formdefs
 from chips.db import schema as s
-from chips.ingest import IngestError, IngestResult, ingest, ingest_many
+from chips.ingest import IngestResult, ingest_many
 from chips.records.xml import submission_from_xml
 from chips.submission import AttachmentIn
-from tests.store.test_ingest_many import SKIP, TABLES, other_db_url  # noqa: F401 - a fixture
+from tests.store.test_ingest_many import SKIP, TABLES, _plain, other_db_url  # noqa: F401 - a fixture
 from tests.store.test_entity_updates import UPDATE_FORM
 from tests.support.db import dump_tables
-from tests.support.store import make_store
+from tests.support.store import ingest_one_by_one, make_store
 from tests.support.submissions import household_answers, instance_xml
 
 AT = datetime(2026, 11, 24, 3, 0)
@@ -73,14 +73,6 @@ def _subs(forms: dict[str, bytes], update_form: bytes) -> list:
     ]
 
 
-def _plain(outcome):
-    if isinstance(outcome, IngestError):
-        return ("error", str(outcome))
-    assert isinstance(outcome, IngestResult)
-    return (outcome.status, outcome.instance_id, outcome.logical_id, outcome.message, outcome.attachments_added,
-            outcome.missing_attachments, outcome.projection_error)
-
-
 def _order_and_entities(engine):
     """The submissions in id order, and each entity with its creating and last submission:
     what surrogate keys say, in terms the two stores share."""
@@ -104,13 +96,7 @@ def test_runs_of_new_submissions_store_what_ingest_one_by_one_stores(db_url, oth
             formdefs.publish(conn, [update_form])
     subs = _subs(built_forms, update_form)
 
-    expected = []
-    for sub in subs:
-        with one.engine.begin() as conn:
-            try:
-                expected.append(ingest(conn, sub, one.settings))
-            except IngestError as exc:
-                expected.append(exc)
+    expected = ingest_one_by_one(one, subs)
     with many.engine.begin() as conn:
         got = ingest_many(conn, subs, many.settings)
 

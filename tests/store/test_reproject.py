@@ -7,22 +7,16 @@ import uuid
 from sqlalchemy import select
 
 from chips.db import schema as s
-from chips.ingest import ingest, mark_deleted, reproject
-from chips.records.xml import submission_from_xml
+from chips.ingest import mark_deleted, reproject
 from tests.support import answers as a
 from tests.support.db import dump_tables
-from tests.support.submissions import household_answers, instance_xml
+from tests.support.store import post
+from tests.support.submissions import household_answers
 
 DOMAIN = [t.name for t in s.PROJECTION_TABLES]
 
 
-def _post(store, form_id, answers, **kw):
-    xml = instance_xml(store.forms[form_id], answers, **kw)
-    with store.engine.begin() as conn:
-        result = ingest(conn, submission_from_xml(xml, source="test"), store.settings)
-    assert result.status in {"created", "updated"}, result
-    assert result.projection_error is None, result.projection_error
-    return result
+_post = post
 
 
 def _fill(store):

@@ -31,3 +31,33 @@ def make_store(db_url: str, instance_dir: Path, forms: dict[str, bytes], **overr
     with engine.begin() as conn:
         formdefs.publish(conn, forms.values())
     return Store(settings, engine, forms)
+
+
+def post(store: Store, form_id: str, answers: dict, **kw):
+    """Ingest one submission of ``form_id`` made from ``answers`` (``instance_xml`` keywords
+    in ``kw``); it must be stored and projected without error."""
+    from chips.ingest import ingest
+    from chips.records.xml import submission_from_xml
+    from tests.support.submissions import instance_xml
+
+    xml = instance_xml(store.forms[form_id], answers, **kw)
+    with store.engine.begin() as conn:
+        result = ingest(conn, submission_from_xml(xml, source="test"), store.settings)
+    assert result.status in {"created", "updated"}, result
+    assert result.projection_error is None, result.projection_error
+    return result
+
+
+def ingest_one_by_one(store: Store, subs) -> list:
+    """``ingest`` of each submission in its own transaction: its result, or the
+    ``IngestError`` that refused it (what ``ingest_many`` must answer alike)."""
+    from chips.ingest import IngestError, ingest
+
+    out = []
+    for sub in subs:
+        with store.engine.begin() as conn:
+            try:
+                out.append(ingest(conn, sub, store.settings))
+            except IngestError as exc:
+                out.append(exc)
+    return out
