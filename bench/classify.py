@@ -20,14 +20,12 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-import numpy as np  # noqa: E402
-import shapely  # noqa: E402
-from pyproj import Transformer  # noqa: E402
 
 from maps.classify import area_options, classify  # noqa: E402
 from maps.layers import read_layer  # noqa: E402
 from maps.store import SAMPLE_DIR, SAMPLE_LAYERS  # noqa: E402
 from maps.synthetic import synthetic_points  # noqa: E402
+from tests.support.area_oracle import loop_classify  # noqa: E402 - the tests' oracle is our baseline
 
 
 def sample_layers():
@@ -38,32 +36,6 @@ def timed(fn, *args, **kwargs):
     wall, cpu = time.perf_counter(), time.process_time()
     result = fn(*args, **kwargs)
     return result, time.perf_counter() - wall, time.process_time() - cpu
-
-
-def loop_classify(points, layers, options):
-    """One household at a time, whole geometries: the baseline."""
-    to_utm = Transformer.from_crs("EPSG:4326", options["metric_crs"], always_xy=True)
-    metric = {k: v.to_crs(options["metric_crs"]) for k, v in layers.items()}
-    out = []
-    for row in points.itertuples(index=False):
-        if not (np.isfinite(row.latitude) and row.accuracy <= options["max_accuracy_m"]):
-            out.append(None)
-            continue
-        p = shapely.Point(to_utm.transform(row.longitude, row.latitude))
-        flags = {
-            "forest": any(g.intersects(p) for g in metric["forest"].geometry),
-            "ricefield": any(g.intersects(p) for g in metric["ricefield"].geometry),
-            "river": any(
-                g.distance(p) <= (options["river_setback_large_m"] if s == "large" else options["river_setback_small_m"])
-                for g, s in zip(metric["river"].geometry, metric["river"]["size_class"])
-            ),
-            "railway": any(g.distance(p) <= options["railway_corridor_m"] for g in metric["railway"].geometry),
-        }
-        river_d = min(g.distance(p) for g in metric["river"].geometry)
-        rail_d = min(g.distance(p) for g in metric["railway"].geometry)
-        village = next((n for n, g in zip(metric["village"]["name"], metric["village"].geometry) if g.intersects(p)), None)
-        out.append((next((k for k in options["priority"] if flags[k]), "settlement"), river_d, rail_d, village))
-    return out
 
 
 def main() -> None:

@@ -15,6 +15,7 @@ from pyproj import Transformer
 from shapely.geometry import LineString, Polygon, box
 
 from maps.classify import AreaSettingsError, area_options, classify, cut_lines, point_hashes
+from tests.support.area_oracle import loop_classify
 
 UTM = "EPSG:32750"
 TO_LL = Transformer.from_crs(UTM, "EPSG:4326", always_xy=True)
@@ -228,26 +229,14 @@ def test_matches_a_plain_shapely_loop_on_the_sample_layers(sample_layers):
     points = synthetic_points(600, seed=11)
     result = classify(points, sample_layers)
     options = area_options()
-    metric = {k: v.to_crs(UTM) for k, v in sample_layers.items()}
-    to_utm = Transformer.from_crs("EPSG:4326", UTM, always_xy=True)
+    assert options["metric_crs"] == UTM
     checked = 0
-    for row, got in zip(points.itertuples(), result.itertuples()):
+    for row, got, expected in zip(points.itertuples(), result.itertuples(), loop_classify(points, sample_layers, options)):
         if got.status != "ok":
-            assert not (row.accuracy <= 50) or np.isnan(row.latitude)
+            assert expected is None, (row, got)
             continue
-        p = shapely.Point(to_utm.transform(row.longitude, row.latitude))
-        flags = {
-            "forest": any(g.intersects(p) for g in metric["forest"].geometry),
-            "ricefield": any(g.intersects(p) for g in metric["ricefield"].geometry),
-            "river": any(
-                g.distance(p) <= (options["river_setback_large_m"] if s == "large" else options["river_setback_small_m"])
-                for g, s in zip(metric["river"].geometry, metric["river"]["size_class"])
-            ),
-            "railway": any(g.distance(p) <= options["railway_corridor_m"] for g in metric["railway"].geometry),
-        }
-        expected = next((k for k in options["priority"] if flags[k]), "settlement")
-        assert got.area_class == expected, (row, got)
-        river_d = min(g.distance(p) for g in metric["river"].geometry)
+        area_class, river_d, _, _ = expected
+        assert got.area_class == area_class, (row, got)
         if river_d <= options["distance_search_m"]:
             assert got.river_distance_m == pytest.approx(river_d, abs=1e-6)
         else:
