@@ -16,6 +16,7 @@ import hashlib
 import hmac
 import re
 import secrets
+import threading
 import time
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
@@ -133,6 +134,37 @@ def digest_challenge(secret: str, domain: str, stale: bool = False) -> str:
     return "Digest " + ", ".join(parts)
 
 
+class _SeenCounts:
+    """(nonce, cnonce, nc) triples this process has accepted, for as long as their nonce
+    lives: the very same Authorization header sent again (a replay) is refused (RFC 7616
+    section 5.3 leaves the nonce-count check to the server). Exact triples rather than
+    "nc must grow", because a phone's parallel requests may arrive out of order. Per
+    process: behind several gunicorn workers a replay could still reach another one within
+    the nonce's ten minutes."""
+
+    def __init__(self, lifetime: float, limit: int = 200_000) -> None:
+        self.lifetime, self.limit = lifetime, limit
+        self._seen: dict[tuple[str, str, str], float] = {}
+        self._lock = threading.Lock()
+        self._swept = 0.0
+
+    def first_use(self, nonce: str, cnonce: str, nc: str, now: float | None = None) -> bool:
+        now = time.time() if now is None else now
+        key = (nonce, cnonce, nc)
+        with self._lock:
+            if now - self._swept > 60 or len(self._seen) >= self.limit:
+                self._seen = {k: t for k, t in self._seen.items() if now - t <= self.lifetime}
+                self._swept = now
+            if key in self._seen:
+                return False
+            if len(self._seen) < self.limit:  # full of live entries: accept rather than refuse everyone
+                self._seen[key] = now
+            return True
+
+
+_SEEN_COUNTS = _SeenCounts(NONCE_SECONDS)
+
+
 @dataclass(frozen=True)
 class DigestOutcome:
     user: User | None
@@ -168,6 +200,8 @@ def check_digest(conn: Connection, secret: str, header_value: str, method: str, 
         return DigestOutcome(None)
     if state == "stale":
         return DigestOutcome(None, stale=True)
+    if qop == "auth" and not _SEEN_COUNTS.first_use(nonce, p.get("cnonce", ""), p.get("nc", "")):
+        return DigestOutcome(None)  # a replayed header
     return DigestOutcome(_user(row))
 
 

@@ -101,3 +101,26 @@ def test_stale_or_forged_nonce_is_refused(server):
     assert auth.nonce_state(secret, auth.make_nonce(secret, now=0)) == "stale"
     assert auth.nonce_state(secret, auth.make_nonce("another secret")) == "bad"
     assert auth.nonce_state(secret, "garbage!") == "bad"
+
+
+def test_a_replayed_digest_header_is_refused(server):
+    """The same Authorization header (nonce, cnonce and nonce count) sent twice: the
+    second is a replay and is challenged again; a fresh count on the same nonce is fine."""
+    session = _session()
+    first = session.head(f"{server.url}/submission", headers=OR)
+    assert first.status_code == 204
+    header = first.request.headers["Authorization"]
+    again = requests.head(f"{server.url}/submission", headers={**OR, "Authorization": header})
+    assert again.status_code == 401 and "Digest" in again.headers["WWW-Authenticate"]
+    assert session.head(f"{server.url}/submission", headers=OR).status_code == 204  # nc 2
+
+
+def test_seen_counts_forget_what_outlived_its_nonce():
+    from server.auth import _SeenCounts
+
+    seen = _SeenCounts(lifetime=600, limit=3)
+    assert seen.first_use("n", "c", "00000001", now=1000)
+    assert not seen.first_use("n", "c", "00000001", now=1001)
+    assert seen.first_use("n", "c", "00000002", now=1001)
+    # past the nonce's life the triple is forgotten (its nonce is stale by then anyway)
+    assert seen.first_use("n", "c", "00000001", now=1000 + 700)
