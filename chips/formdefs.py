@@ -296,7 +296,7 @@ def _language_code(lang: str) -> str:
 
 
 @lru_cache(maxsize=64)
-def _choice_labels(md5: str, xml: bytes, list_name: str) -> dict[str, dict[str, str]]:
+def _choice_labels(xml: bytes, list_name: str) -> dict[str, dict[str, str]]:
     doc = etree.fromstring(xml, etree.XMLParser(resolve_entities=False, no_network=True))
     model = doc.find(f"{{{H}}}head/{{{XF}}}model")
     texts: dict[str, dict[str, str]] = {}  # itext id -> language -> label
@@ -323,7 +323,7 @@ def _choice_labels(md5: str, xml: bytes, list_name: str) -> dict[str, dict[str, 
 def choice_labels(fd: FormDef, list_name: str) -> dict[str, dict[str, str]]:
     """The choices of one list of a form: value -> {language code: label} (``id``, ``en``
     for our forms), read from the XForm itself so the web pages say what the phone said."""
-    return _choice_labels(fd.md5, fd.xml, list_name)
+    return _choice_labels(fd.xml, list_name)
 
 
 def choice_label(labels: dict[str, dict[str, str]], value: str | None, lang: str) -> str | None:

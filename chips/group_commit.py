@@ -40,6 +40,7 @@ class GroupCommitter:
         self._queue: queue.SimpleQueue[tuple[Submission, Future]] = queue.SimpleQueue()
         self._lock = threading.Lock()
         self._thread: threading.Thread | None = None
+        self._conn: Connection | None = None  # the writer thread's, while it runs
 
     def store(self, sub: Submission) -> IngestResult:
         """Ingest ``sub`` and return once it is committed; raises ``IngestError`` when it is
@@ -56,7 +57,6 @@ class GroupCommitter:
     def _run(self) -> None:
         # The writer keeps one connection while it has work (no pool check-out and ping
         # per batch); it is dropped when the thread ends or the database drops it.
-        self._conn: Connection | None = None
         try:
             while True:
                 try:

@@ -34,7 +34,7 @@ from urllib.parse import urlencode
 from flask import Flask, Response, request
 from lxml import etree
 
-from tests.fakes.server import Fault, Log, reset_connection, slow, take_fault
+from tests.fakes.server import Fault, Log, reset_connection, slow, take_fault, truncate_marked_bodies
 from tests.fakes.xforms import FormSchema, central_data, instance_id, with_new_instance
 from tests.fakes.xforms import bases as made_bases
 
@@ -300,12 +300,7 @@ class FakeCentral:
             request.environ["fake.truncate"] = fault.kind == "truncate"
             return None
 
-        @app.after_request
-        def _truncate(resp: Response):
-            if request.environ.get("fake.truncate") and resp.status_code == 200:
-                body = resp.get_data()
-                resp.set_data(body[: len(body) // 2])
-            return resp
+        truncate_marked_bodies(app)
 
         def authed() -> Response | None:
             header = request.headers.get("Authorization", "")

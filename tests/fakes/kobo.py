@@ -21,14 +21,14 @@ import secrets
 import threading
 import uuid
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta, timezone
+from datetime import datetime, timezone
 from typing import Any
 from urllib.parse import urlencode
 
 from flask import Flask, Response, request
 from lxml import etree
 
-from tests.fakes.server import Fault, Log, reset_connection, slow, take_fault
+from tests.fakes.server import Fault, Log, reset_connection, slow, take_fault, truncate_marked_bodies
 from tests.fakes.xforms import FormSchema, kobo_data, with_new_instance
 from tests.fakes.xforms import bases as made_bases
 
@@ -240,12 +240,7 @@ class FakeKobo:
                 return _json({"detail": "Invalid token."}, 401)
             return None
 
-        @app.after_request
-        def _truncate(resp: Response):
-            if request.environ.get("fake.truncate") and resp.status_code == 200:
-                body = resp.get_data()
-                resp.set_data(body[: len(body) // 2])
-            return resp
+        truncate_marked_bodies(app)
 
         def asset_or_404(uid: str) -> Asset | Response:
             asset = fake.assets.get(uid)

@@ -62,6 +62,19 @@ def reset_connection(environ) -> None:
         sock.close()
 
 
+def truncate_marked_bodies(app) -> None:
+    """A 200 answer to a request marked ``environ["fake.truncate"]`` (a "truncate" fault)
+    is cut in half, as a connection dropped mid-body leaves it."""
+    from flask import request
+
+    @app.after_request
+    def _truncate(resp):
+        if request.environ.get("fake.truncate") and resp.status_code == 200:
+            body = resp.get_data()
+            resp.set_data(body[: len(body) // 2])
+        return resp
+
+
 class ThreadedServer:
     def __init__(self, app):
         # one log line per request would drown the test output and slow the fakes down
