@@ -21,6 +21,7 @@ from typing import Any, Iterable
 
 from sqlalchemy import Connection, bindparam, delete, select
 
+from chips.db.rows import Rows
 from chips.db.schema import entities, entity_events
 from chips.formdefs import FormDef
 
@@ -138,7 +139,6 @@ def entity_acts(formdef: FormDef | None, record: dict[str, Any]) -> list[EntityA
 
 
 # Built once and reused: per-row statement building cost more than the SQL (bench/README.md).
-_INSERT_EVENT = entity_events.insert()
 _EVENTS_OF = (
     select(entity_events)
     .where(entity_events.c.dataset == bindparam("b_dataset"), entity_events.c.uuid == bindparam("b_uuid"))
@@ -152,32 +152,58 @@ _EVENT_KEYS_OF = select(entity_events.c.dataset, entity_events.c.uuid).where(
 _DELETE_EVENTS_OF = delete(entity_events).where(entity_events.c.logical_id == bindparam("b_logical"))
 
 
-def record_acts(
-    conn: Connection, *, submission_id: int, logical_id: str, seq: int, at: datetime, acts: Iterable[EntityAct]
-) -> set[tuple[str, str]]:
-    keys = set()
-    rows = []
-    for act in acts:
-        rows.append(dict(
-            submission_id=submission_id, logical_id=logical_id, seq=seq, dataset=act.dataset,
-            uuid=act.uuid, action=act.action, base_version=act.base_version, label=act.label,
-            properties=act.properties, at=at,
-        ))
-        keys.add((act.dataset, act.uuid))
-    if rows:
-        conn.execute(_INSERT_EVENT, rows)
-    return keys
+Key = tuple[str, str]   # (dataset, uuid)
 
 
-def forget_logical(conn: Connection, logical_id: str) -> set[tuple[str, str]]:
+@dataclass(frozen=True)
+class _Event:
+    """An ``entity_events`` row not written yet, with what the fold reads of it."""
+
+    submission_id: int
+    seq: int
+    action: str
+    base_version: int | None
+    label: str
+    properties: dict[str, str]
+    at: datetime
+
+
+def _fold(dataset: str, uuid: str, events: list[Any]) -> dict[str, Any] | None:
+    """The ``entities`` row of events in (seq, id) order: the creation first, then the
+    updates in order. None without a creation (an update of an entity we do not have yet
+    is kept as an event only)."""
+    creates = [e for e in events if e.action == "create"]
+    if not creates:
+        return None
+    first = creates[0]
+    label, props, version, conflict = first.label, dict(first.properties), 1, False
+    updated_at, last_sub = None, first.submission_id
+    for e in events:
+        if e.action != "update":
+            continue
+        if e.base_version is not None and e.base_version < version:
+            conflict = True  # made from an older version: applied, flagged (as Central does)
+        props.update(e.properties)
+        if e.label:
+            label = e.label
+        version += 1
+        updated_at, last_sub = e.at, e.submission_id
+    return dict(
+        dataset=dataset, uuid=uuid, label=label or "", version=version, properties=props,
+        deleted=False, conflict=conflict, created_at=first.at, updated_at=updated_at,
+        creator_submission_id=first.submission_id, last_submission_id=last_sub,
+    )
+
+
+def forget_logical(conn: Connection, logical_id: str) -> set[Key]:
     """Drop the events of one edit chain; returns the entities to recompute."""
     keys = {(r.dataset, r.uuid) for r in conn.execute(_EVENT_KEYS_OF, {"b_logical": logical_id})}
     conn.execute(_DELETE_EVENTS_OF, {"b_logical": logical_id})
     return keys
 
 
-def refold(conn: Connection, keys: Iterable[tuple[str, str]], new_from: int | None = None) -> None:
-    """Recompute each entity from its events: the creation first, then updates in order.
+def refold(conn: Connection, keys: Iterable[Key], new_from: int | None = None) -> None:
+    """Recompute each entity from its events in the database.
 
     ``new_from``: the submission whose events were just recorded. When they are an
     entity's only events, it had none before, so it has no row to delete (a row exists only
@@ -186,32 +212,102 @@ def refold(conn: Connection, keys: Iterable[tuple[str, str]], new_from: int | No
     for dataset, uuid in sorted(keys):
         key = {"b_dataset": dataset, "b_uuid": uuid}
         events = conn.execute(_EVENTS_OF, key).all()
-        creates = [e for e in events if e.action == "create"]
         if new_from is None or any(e.submission_id != new_from for e in events):
             conn.execute(_DELETE_ENTITY, key)
-        if not creates:
-            continue  # an update of an entity we do not have (yet): kept as an event only
-        first = creates[0]
-        label, props, version, conflict = first.label, dict(first.properties), 1, False
-        updated_at, last_sub = None, first.submission_id
-        for e in events:
-            if e.action != "update":
+        row = _fold(dataset, uuid, events)
+        if row is not None:
+            conn.execute(_INSERT_ENTITY, row)
+
+
+_STORED_KEYS_CHUNK = 500   # bound parameters per IN
+_HAS_EVENTS = select(entity_events.c.id).where(
+    entity_events.c.dataset == bindparam("b_dataset"), entity_events.c.uuid == bindparam("b_uuid")).limit(1)
+_WITH_EVENTS = select(entity_events.c.uuid).distinct().where(
+    entity_events.c.dataset == bindparam("b_dataset"),
+    entity_events.c.uuid.in_(bindparam("b_uuids", expanding=True)))
+
+
+class Folds:
+    """The entities a run of projections touches (``chips.projection.Run``).
+
+    An entity none of whose events is in the database yet (a new one: nearly every entity
+    of a first pull) is folded from this run's events in memory, and its row joins the
+    run's rows at the flush: no read, no delete. Any other is refolded from the database as
+    ``refold`` does, after a flush has written the run's rows so far. Once flushed, an
+    entity's events are in the database, so later acts on it take that second way too."""
+
+    def __init__(self, rows: Rows) -> None:
+        self.rows = rows
+        self._checked: set[Key] = set()   # looked up in the database
+        self._stored: set[Key] = set()    # ... and found there (or written since)
+        self._events: dict[Key, list[_Event]] = {}
+        self._folded: dict[Key, dict[str, Any]] = {}
+        rows.before_flush(self._write)
+
+    def prefetch(self, keys: Iterable[Key]) -> None:
+        """Look up at once which of ``keys`` have events in the database (a run's keys)."""
+        fresh = sorted(set(keys) - self._checked)
+        by_dataset: dict[str, list[str]] = {}
+        for dataset, uuid in fresh:
+            by_dataset.setdefault(dataset, []).append(uuid)
+        conn = self.rows.conn
+        for dataset, uuids in by_dataset.items():
+            if len(uuids) == 1:   # one submission's entity (OpenRosa): by the index, no IN list
+                if conn.execute(_HAS_EVENTS, {"b_dataset": dataset, "b_uuid": uuids[0]}).first():
+                    self._stored.add((dataset, uuids[0]))
                 continue
-            if e.base_version is not None and e.base_version < version:
-                conflict = True  # made from an older version: applied, flagged (as Central does)
-            props.update(e.properties)
-            if e.label:
-                label = e.label
-            version += 1
-            updated_at, last_sub = e.at, e.submission_id
-        conn.execute(
-            _INSERT_ENTITY,
-            dict(
-                dataset=dataset, uuid=uuid, label=label or "", version=version, properties=props,
-                deleted=False, conflict=conflict, created_at=first.at, updated_at=updated_at,
-                creator_submission_id=first.submission_id, last_submission_id=last_sub,
-            ),
-        )
+            for i in range(0, len(uuids), _STORED_KEYS_CHUNK):
+                found = conn.execute(_WITH_EVENTS, {
+                    "b_dataset": dataset, "b_uuids": uuids[i:i + _STORED_KEYS_CHUNK]}).scalars()
+                self._stored.update((dataset, u) for u in found)
+        self._checked.update(fresh)
+
+    def _in_database(self, key: Key) -> bool:
+        if key not in self._checked:
+            self.prefetch([key])
+        return key in self._stored
+
+    def record(self, *, submission_id: int, logical_id: str, seq: int, at: datetime,
+               acts: Iterable[EntityAct]) -> None:
+        """Record what one submission does to entities, and fold them again."""
+        keys: list[Key] = []
+        for act in acts:
+            self.rows.add(entity_events, dict(
+                submission_id=submission_id, logical_id=logical_id, seq=seq, dataset=act.dataset,
+                uuid=act.uuid, action=act.action, base_version=act.base_version, label=act.label,
+                properties=act.properties, at=at,
+            ))
+            key = (act.dataset, act.uuid)
+            if key not in keys:
+                keys.append(key)
+            if not self._in_database(key):
+                self._events.setdefault(key, []).append(_Event(
+                    submission_id, seq, act.action, act.base_version, act.label, act.properties, at))
+        for key in keys:
+            if key in self._events:
+                # sorted by seq (stable: ids follow arrival), as _EVENTS_OF orders them
+                row = _fold(*key, sorted(self._events[key], key=lambda e: e.seq))
+                self._folded.pop(key, None)   # re-added last: the row id order of one by one
+                if row is not None:
+                    self._folded[key] = row
+        stored = [k for k in keys if k in self._stored]
+        if stored:
+            self.rows.flush()   # their events, this one's too, must be in the database to refold
+            refold(self.rows.conn, stored, new_from=submission_id)
+
+    def discard(self) -> None:
+        """The run's rows were thrown away (rolled back): forget what was held and looked up."""
+        self._checked.clear()
+        self._stored.clear()
+        self._events.clear()
+        self._folded.clear()
+
+    def _write(self, conn: Connection) -> None:
+        self.rows.add_many(entities, list(self._folded.values()))
+        self._stored.update(self._events)
+        self._checked.update(self._events)
+        self._events.clear()
+        self._folded.clear()
 
 
 def entity_list_csv(conn: Connection, dataset: str, properties: list[str]) -> bytes:

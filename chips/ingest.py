@@ -18,8 +18,10 @@ from sqlalchemy import Connection, bindparam, or_, select, update
 
 from chips import attachment_store, formdefs
 from chips.attachment_store import AttachmentError
+from chips.db.rows import insert_rows
 from chips.db.schema import ID, attachments, submissions
-from chips.projection import Origin, project, unproject
+from chips.entities import entity_acts
+from chips.projection import Origin, Run, project, unproject
 from chips.records import record_from_raw
 from chips.submission import AttachmentIn, Submission
 
@@ -115,7 +117,6 @@ _ATTACHMENTS_OF = select(attachments).where(attachments.c.submission_id == bindp
 _MISSING_OF = select(attachments.c.name).where(
     attachments.c.submission_id == bindparam("b_sub"), attachments.c.present.is_(False)
 )
-_INSERT_ATTACHMENT = attachments.insert()
 _UPDATE_ATTACHMENT = update(attachments).where(attachments.c.id == bindparam("b_id"))
 
 
@@ -214,13 +215,11 @@ def _store_attachments(
         if name not in known and len(name) <= 255:
             absent.append(name)
             known.add(name)
+    # one statement for both: the names still missing get the same keys, left empty
+    inserts += [dict(submission_id=submission_id, name=name, media_type=None, size=None, sha256=None, path=None,
+                     present=False) for name in absent]
     if inserts:
-        conn.execute(_INSERT_ATTACHMENT, inserts)
-    if absent:
-        conn.execute(
-            _INSERT_ATTACHMENT,
-            [dict(submission_id=submission_id, name=name, present=False) for name in absent],
-        )
+        insert_rows(conn, attachments, inserts)
     if new and len(absent) <= 1:
         return tuple(added), tuple(absent)  # what the query below would find
     missing = tuple(r.name for r in conn.execute(_MISSING_OF, {"b_sub": submission_id}))
@@ -246,6 +245,14 @@ class _ProjectionFailed(Exception):
 ProjectionFailed = _ProjectionFailed
 
 
+def _origin(row_id: int, sub: Submission, logical_id: str, received_at: datetime) -> Origin:
+    return Origin(
+        submission_id=row_id, logical_id=logical_id, instance_id=sub.instance_id, form_id=sub.form_id,
+        form_version=sub.form_version, received_at=received_at, submitted_at=utc_naive(sub.submitted_at),
+        submitter=sub.submitter,
+    )
+
+
 def _project_current(conn: Connection, row_id: int, sub: Submission, logical_id: str, received_at: datetime,
                      formdef: formdefs.FormDef | None, isolate: bool = True) -> str | None:
     """Project inside a savepoint: a projection bug never costs the raw submission.
@@ -254,21 +261,21 @@ def _project_current(conn: Connection, row_id: int, sub: Submission, logical_id:
     savepoint and raises ``_ProjectionFailed`` instead."""
     if formdef is None:
         return None
-    origin = Origin(
-        submission_id=row_id, logical_id=logical_id, instance_id=sub.instance_id, form_id=sub.form_id,
-        form_version=sub.form_version, received_at=received_at, submitted_at=utc_naive(sub.submitted_at),
-        submitter=sub.submitter,
-    )
+    run = Run(conn)
+    origin = _origin(row_id, sub, logical_id, received_at)
     if not isolate:
         try:
-            project(conn, origin, sub.data, formdef)
+            project(run, origin, sub.data, formdef)
+            run.flush()
         except Exception as exc:  # noqa: BLE001 - the caller rolls the batch back and redoes it
             raise _ProjectionFailed() from exc
         return None
     try:
         with conn.begin_nested():
-            project(conn, origin, sub.data, formdef)
+            project(run, origin, sub.data, formdef)
+            run.flush()
     except Exception as exc:  # noqa: BLE001 - recorded on the raw row and reported
+        run.discard()
         detail = f"{type(exc).__name__}: {exc}"[:2000]
         _update_submission(conn, row_id, status="failed", status_detail=detail)
         return detail
@@ -318,9 +325,9 @@ class _Known:
             yield items[i:i + self.CHUNK]
 
     def plain_new(self, sub: Submission) -> bool:
-        """Nothing stored (nor earlier in the batch) shares a key with ``sub``, it edits
-        nothing and brings no files: ``_store_new`` may take it."""
-        return (not sub.attachments and not sub.deprecated_id
+        """Nothing stored (nor earlier in the batch) shares a key with ``sub`` and it edits
+        nothing: ``_store_new`` may take it (its files stored first by ``_files_first``)."""
+        return (not sub.deprecated_id
                 and sub.instance_id not in self.instances and sub.instance_id not in self.deprecated
                 and not (sub.source_ref and (sub.source, sub.source_ref) in self.refs))
 
@@ -361,10 +368,12 @@ def _ingest_batch(conn: Connection, subs: list[Submission], settings: Any, isola
     known = _Known(conn, subs)
     out: list[IngestResult | IngestError | None] = [None] * len(subs)
     run: list[int] = []   # plain new submissions whose rows go in together
+    files: dict[int, dict[str, tuple[AttachmentIn, attachment_store.StoredFile]]] = {}
     for i, sub in enumerate(subs):
         if known.plain_new(sub):
             try:
                 _check(sub, settings)
+                files[i] = _files_first(sub, settings)
             except IngestError as exc:
                 out[i] = exc
                 continue
@@ -372,7 +381,7 @@ def _ingest_batch(conn: Connection, subs: list[Submission], settings: Any, isola
             run.append(i)
             continue
         # anything else looks the store up: the rows of the run must be in first
-        _store_new(conn, subs, run, out, settings, forms, isolate)
+        _store_new(conn, subs, run, files, out, settings, forms, isolate)
         run = []
         try:
             if sub.attachments:
@@ -385,17 +394,35 @@ def _ingest_batch(conn: Connection, subs: list[Submission], settings: Any, isola
             out[i] = exc
             continue
         out[i] = result
-    _store_new(conn, subs, run, out, settings, forms, isolate)
+    _store_new(conn, subs, run, files, out, settings, forms, isolate)
     return out  # type: ignore[return-value]  # every slot is filled
 
 
-def _store_new(conn: Connection, subs: list[Submission], run: list[int], out: list, settings: Any,
-               forms: dict[tuple[str, str], formdefs.FormDef | None], isolate: bool) -> None:
+def _files_first(sub: Submission, settings: Any) -> dict[str, tuple[AttachmentIn, attachment_store.StoredFile]]:
+    """Store a plain new submission's files before its row goes in (``store_files_first``
+    may have done it already: then each costs a hash), so that a file that cannot be stored
+    refuses its submission alone, before the run's rows are written. Returns the files by
+    name, the first of a repeated name only, as ``_store_attachments`` keeps them."""
+    stored: dict[str, tuple[AttachmentIn, attachment_store.StoredFile]] = {}
+    for att in sub.attachments:
+        if att.name in stored:
+            continue
+        try:
+            stored[att.name] = (att, attachment_store.store(
+                settings.attachments_dir, data=att.data, path=att.path, max_bytes=settings.max_attachment_bytes))
+        except AttachmentError as exc:
+            raise IngestError(str(exc), too_large=exc.too_large) from None
+    return stored
+
+
+def _store_new(conn: Connection, subs: list[Submission], run: list[int],
+               files: dict[int, dict[str, tuple[AttachmentIn, attachment_store.StoredFile]]], out: list,
+               settings: Any, forms: dict[tuple[str, str], formdefs.FormDef | None], isolate: bool) -> None:
     """Store the plain new submissions ``subs[i] for i in run`` as ``_ingest_one`` would, one
     by one in order, but with their raw rows inserted by one statement.
 
-    Plain new (``_Known.plain_new``, checked): not stored yet, no edit of anything, no
-    newer version, no files with them; so each is ``created`` (or ``unknown_form``), in
+    Plain new (``_Known.plain_new``, checked, its files stored by ``_files_first``): not
+    stored yet, no edit of anything, no newer version; so each is ``created`` (or ``unknown_form``), in
     its own chain, current, and its row does not depend on the others'. Its projection
     reads only what earlier projections wrote (entity events, never another raw row), so
     projecting them in order after all their rows went in gives the rows ``ingest`` one by
@@ -403,6 +430,7 @@ def _store_new(conn: Connection, subs: list[Submission], run: list[int], out: li
     if not run:
         return
     rows = []
+    now = _now()   # received together
     for i in run:
         sub = subs[i]
         key = (sub.form_id, sub.form_version)
@@ -413,7 +441,7 @@ def _store_new(conn: Connection, subs: list[Submission], run: list[int], out: li
             instance_id=sub.instance_id, logical_id=sub.instance_id, deprecated_id=None,
             form_id=sub.form_id, form_version=sub.form_version or "", source=sub.source,
             source_ref=sub.source_ref, submitter=sub.submitter, device_id=sub.device_id,
-            received_at=_now(), submitted_at=utc_naive(sub.submitted_at), raw=sub.raw,
+            received_at=now, submitted_at=utc_naive(sub.submitted_at), raw=sub.raw,
             raw_format=sub.raw_format, raw_sha256=hashlib.sha256(sub.raw).hexdigest(),
             review_state=sub.review_state, state="current",
             status="projected" if formdef else "unknown_form",
@@ -422,18 +450,46 @@ def _store_new(conn: Connection, subs: list[Submission], run: list[int], out: li
     # one INSERT for all (executemany, rows in order: their ids follow the submissions'
     # order as one by one, and entity events are ordered by them); the ids, which the
     # projection needs, read back by instanceID (unique), a query per 500
-    conn.execute(_INSERT_SUBMISSION, rows)
+    insert_rows(conn, submissions, rows)
     ids: dict[str, int] = {}
     names = [r["instance_id"] for r in rows]
     for part in range(0, len(names), _Known.CHUNK):
         ids.update(conn.execute(_IDS_OF, {"b_instances": names[part:part + _Known.CHUNK]}).all())
+    batch = None if isolate else Run(conn)
+    acts: dict[int, list] = {}
+    if batch is not None:
+        # the run's entities looked up at once; the projections of the whole run are
+        # written per table at the end (chips.db.rows)
+        for i in run:
+            acts[i] = entity_acts(forms[(subs[i].form_id, subs[i].form_version)], subs[i].data)
+        batch.entities.prefetch((a.dataset, a.uuid) for i in run for a in acts[i])
     for i, values in zip(run, rows):
         sub = subs[i]
         formdef = forms[(sub.form_id, sub.form_version)]
         row_id = ids[sub.instance_id]
         expected = list(dict.fromkeys([*sub.expected_attachments, *attachment_names(formdef, sub.data)]))
-        _, missing = _store_attachments(conn, row_id, (), expected, settings, new=True)
-        error = _project_current(conn, row_id, sub, sub.instance_id, values["received_at"], formdef, isolate)
+        error = None
+        held = files.get(i, {})
+        added = tuple(held)
+        if batch is None:
+            _, missing = _store_attachments(conn, row_id, [att for att, _ in held.values()], expected, settings,
+                                            new=True)
+            error = _project_current(conn, row_id, sub, sub.instance_id, values["received_at"], formdef, isolate)
+        else:
+            # the rows _store_attachments would insert for a new row: the files that came,
+            # then each expected name that did not (missing)
+            missing = tuple(name for name in expected if name not in held and len(name) <= 255)
+            batch.rows.add_many(attachments, [
+                dict(submission_id=row_id, name=name, media_type=att.media_type, size=f.size, sha256=f.sha256,
+                     path=f.path, present=True) for name, (att, f) in held.items()])
+            batch.rows.add_many(attachments, [
+                dict(submission_id=row_id, name=name, present=False) for name in missing])
+            if formdef is not None:
+                try:
+                    project(batch, _origin(row_id, sub, sub.instance_id, values["received_at"]), sub.data,
+                            formdef, acts[i])
+                except Exception as exc:  # noqa: BLE001 - the caller redoes the batch, isolated
+                    raise _ProjectionFailed() from exc
         # the outcome of a new submission, as _ingest_one words it
         if formdef is None:
             status = "unknown_form"
@@ -442,7 +498,12 @@ def _store_new(conn: Connection, subs: list[Submission], run: list[int], out: li
             status, message = "created", "full submission upload was successful!"
         if missing and status != "unknown_form":
             message = f"Received; waiting for {len(missing)} attachment(s): {', '.join(missing)}."
-        out[i] = IngestResult(status, sub.instance_id, row_id, sub.instance_id, message, (), missing, error)
+        out[i] = IngestResult(status, sub.instance_id, row_id, sub.instance_id, message, added, missing, error)
+    if batch is not None:
+        try:
+            batch.flush()
+        except Exception as exc:  # noqa: BLE001 - as a projection's failure: redone one by one
+            raise _ProjectionFailed() from exc
 
 
 def _ingest_one(conn: Connection, sub: Submission, settings: Any,

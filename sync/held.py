@@ -7,6 +7,7 @@ from datetime import datetime, timezone
 
 from sqlalchemy import Connection, bindparam, select
 
+from chips.db.rows import insert_rows
 from sync.tables import sync_files, sync_items
 
 
@@ -68,7 +69,7 @@ def insert_many(conn: Connection, source: str, form: str, new_items: list[Item])
     if not new_items:
         return
     now = _now()
-    conn.execute(sync_items.insert(), [
+    insert_rows(conn, sync_items, [
         dict(source=source, form=form, ref=i.ref, instance_id=i.instance_id, version=i.version,
              deleted=i.deleted, pending=i.pending, seen_at=now) for i in new_items])
 

@@ -13,11 +13,12 @@ from __future__ import annotations
 import json
 import posixpath
 import threading
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
-from typing import Any, Callable
+from typing import Any, Callable, Iterator
 
-from sqlalchemy import Engine, select
+from sqlalchemy import Connection, Engine, select
 
 from chips.db.schema import submissions
 from chips.ingest import IngestError, IngestResult, ingest, ingest_many, mark_deleted, mark_restored
@@ -64,6 +65,30 @@ def _utc(ts: str | None) -> datetime | None:
 def _raw(row: dict) -> bytes:
     """A Kobo row serialised again (a Central row is kept as the bytes Central sent)."""
     return json.dumps(row, ensure_ascii=False, separators=(",", ":")).encode()
+
+
+@contextmanager
+def page_transaction(engine: Engine) -> Iterator[Connection]:
+    """The transaction of one pulled page. On SQLite it commits with ``synchronous=NORMAL``
+    (in WAL mode a commit is still atomic and survives the process being killed; only a
+    power cut may undo the last ones) instead of FULL's flush per commit, a tenth of a first
+    pull: a page's rows and the cursor that says they were pulled are one transaction, so a
+    page undone that way is pulled again and nothing the source holds is lost. The
+    OpenRosa endpoint keeps FULL (a phone deletes what was answered 201), so the pooled
+    connection goes back to FULL before anything else may use it."""
+    with engine.connect() as conn:
+        raw = conn.connection.driver_connection if conn.dialect.name == "sqlite" else None
+        if raw is not None:
+            raw.execute("PRAGMA synchronous=NORMAL")   # outside a transaction, as SQLite requires
+        try:
+            with conn.begin():
+                yield conn
+        finally:
+            if raw is not None:
+                try:
+                    raw.execute("PRAGMA synchronous=FULL")
+                except Exception:  # noqa: BLE001 - never reuse a connection left relaxed
+                    conn.invalidate()
 
 
 class _Ahead:
@@ -182,7 +207,7 @@ class Puller:
                       if (ts := r["__system"].get(key))]
             if stamps:
                 newest = cursors.later(newest, max(stamps, key=cursors.parse))
-            with self.engine.begin() as conn:
+            with page_transaction(self.engine) as conn:
                 batch = []
                 for item in work:
                     if item[0] == "ingest":
@@ -435,7 +460,7 @@ class Puller:
                                           data=content))
                 etags[name] = tag
             prepared.append((r, iid, files, etags))
-        with self.engine.begin() as conn:
+        with page_transaction(self.engine) as conn:
             batch = []
             for r, iid, files, etags in prepared:
                 ref = str(r["_id"])

@@ -49,6 +49,9 @@ sync_items = Table(
     Column("seen_at", DateTime, nullable=False),
 )
 Index("ix_sync_items_pending", sync_items.c.source, sync_items.c.form, sync_items.c.pending)
+# the restore check's held deleted items and the count of encrypted ones (migration 0202)
+Index("ix_sync_items_deleted", sync_items.c.source, sync_items.c.form, sync_items.c.deleted)
+Index("ix_sync_items_version", sync_items.c.source, sync_items.c.form, sync_items.c.version)
 
 # Attachments downloaded, with their ETag, so each is fetched once (If-None-Match after).
 sync_files = Table(

@@ -3,15 +3,14 @@ pregnancy's SPM tally (``pregnancy_tallies``, chips/db/tally_tables.py) from all
 
 from __future__ import annotations
 
-from sqlalchemy import Connection
-
+from chips.db.rows import Rows
 from chips.db.schema import anc_visits, pregnancies
 from chips.projection import Origin
 from chips.projection import values as v
 from chips.queries.anc_counts import refresh_tallies
 
 
-def project(conn: Connection, origin: Origin, record: dict) -> None:
+def project(rows: Rows, origin: Origin, record: dict) -> None:
     visit_date = v.day(record, "visit_date")
     if visit_date is None:
         raise ValueError("anc_visit without a visit_date")
@@ -22,8 +21,8 @@ def project(conn: Connection, origin: Origin, record: dict) -> None:
     village = v.text(record, "p_village") or v.text(record, "mother/village")
     hpht = v.day(record, "hpht_effective") or v.day(record, "p_hpht")
     if created:
-        conn.execute(
-            pregnancies.insert(), dict(
+        rows.add(
+            pregnancies, dict(
                 uuid=created, household_uuid=household, village_code=village,
                 mother_name=v.text(record, "p_mother_name") or v.text(record, "mother/mother_name"),
                 mother_dob=v.day(record, "p_mother_dob") or v.day(record, "mother/mother_dob"),
@@ -34,8 +33,8 @@ def project(conn: Connection, origin: Origin, record: dict) -> None:
                 **origin.columns(),
             )
         )
-    conn.execute(
-        anc_visits.insert(), dict(
+    rows.add(
+        anc_visits, dict(
             pregnancy_uuid=pregnancy, household_uuid=household, village_code=village,
             visit_date=visit_date, first_visit=first,
             mother_age=v.integer(record, "mother_age"),
@@ -76,5 +75,6 @@ def project(conn: Connection, origin: Origin, record: dict) -> None:
             **origin.columns(),
         )
     )
-    # the insert's trigger dropped the pregnancy's tally: fold its visits again (a few rows by index)
-    refresh_tallies(conn, pregnancy)
+    # the insert's trigger drops the pregnancy's tally and queues it: once the rows are
+    # written, the queued pregnancies are folded again (a few rows each, by index)
+    rows.after_flush(refresh_tallies)

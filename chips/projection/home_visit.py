@@ -2,16 +2,15 @@
 
 from __future__ import annotations
 
-from sqlalchemy import Connection
-
+from chips.db.rows import Rows
 from chips.db.schema import home_visits
 from chips.projection import Origin
 from chips.projection import values as v
 
 
-def project(conn: Connection, origin: Origin, record: dict) -> None:
-    conn.execute(
-        home_visits.insert(), dict(
+def project(rows: Rows, origin: Origin, record: dict) -> None:
+    rows.add(
+        home_visits, dict(
             request_uuid=v.text(record, "request_group/request"),
             request_id=v.text(record, "request_group/request_id"),
             household_uuid=v.text(record, "request_group/household"),

@@ -2,8 +2,7 @@
 
 from __future__ import annotations
 
-from sqlalchemy import Connection
-
+from chips.db.rows import Rows
 from chips.db.schema import followups, house_surveys
 from chips.projection import Origin
 from chips.projection import values as v
@@ -11,13 +10,13 @@ from chips.projection import values as v
 FOLLOWUP_KINDS = ("unhealthy_house", "no_latrine", "nutrition")
 
 
-def project(conn: Connection, origin: Origin, record: dict) -> None:
+def project(rows: Rows, origin: Origin, record: dict) -> None:
     household = v.text(record, "household")
     village = v.text(record, "village")
     surveyed_on = v.day(record, "survey_date") or v.day(record, "today")
     reasons = [r for r in v.choices(record, "followup_reasons") if r in FOLLOWUP_KINDS]
-    conn.execute(
-        house_surveys.insert(), dict(
+    rows.add(
+        house_surveys, dict(
             household_uuid=household,
             village_code=village,
             surveyed_on=surveyed_on,
@@ -42,8 +41,8 @@ def project(conn: Connection, origin: Origin, record: dict) -> None:
         )
     )
     for kind in reasons:
-        conn.execute(
-            followups.insert(), dict(
+        rows.add(
+            followups, dict(
                 key=f"{origin.logical_id}:{kind}", household_uuid=household, village_code=village,
                 kind=kind, found_on=surveyed_on, **origin.columns(),
             )

@@ -2,21 +2,20 @@
 
 from __future__ import annotations
 
-from sqlalchemy import Connection
-
+from chips.db.rows import Rows
 from chips.db.schema import households, installations, members
 from chips.projection import Origin
 from chips.projection import values as v
-from chips.records import rows
+from chips.records import rows as repeats
 
 
-def project(conn: Connection, origin: Origin, record: dict) -> None:
+def project(rows: Rows, origin: Origin, record: dict) -> None:
     uuid = v.entity_id(record)
     if not uuid or not v.created(record):
         return  # no consent: the household is not registered (the raw record stays)
     lat, lon, alt, acc = v.geopoint(record, "location/gps")
-    conn.execute(
-        households.insert(), dict(
+    rows.add(
+        households, dict(
             uuid=uuid,
             village_code=v.text(record, "location/village"),
             village_name=v.text(record, "location/village_name"),
@@ -57,13 +56,13 @@ def project(conn: Connection, origin: Origin, record: dict) -> None:
             is_under_five=v.yes_no(m, "is_under_five"),
             **origin.columns(),
         )
-        for i, m in enumerate(rows(record.get("members")), start=1)
+        for i, m in enumerate(repeats(record.get("members")), start=1)
     ]
     if member_rows:
-        conn.execute(members.insert(), member_rows)
+        rows.add_many(members, member_rows)
     if v.yes_no(record, "sticker/sticker_installed"):
-        conn.execute(
-            installations.insert(), dict(
+        rows.add(
+            installations, dict(
                 household_uuid=uuid, kind="sticker",
                 serial=v.text(record, "sticker/sticker_serial"),
                 phone_on_sticker=v.text(record, "sticker/sticker_phone"),
@@ -73,8 +72,8 @@ def project(conn: Connection, origin: Origin, record: dict) -> None:
             )
         )
     if v.yes_no(record, "kenthongan/kenthongan_installed"):
-        conn.execute(
-            installations.insert(), dict(
+        rows.add(
+            installations, dict(
                 household_uuid=uuid, kind="kenthongan",
                 installed_on=v.day(record, "kenthongan/kenthongan_date"),
                 **origin.columns(),

@@ -2,17 +2,16 @@
 
 from __future__ import annotations
 
-from sqlalchemy import Connection
-
+from chips.db.rows import Rows
 from chips.db.schema import visit_requests
 from chips.projection import Origin
 from chips.projection import values as v
 
 
-def project(conn: Connection, origin: Origin, record: dict) -> None:
+def project(rows: Rows, origin: Origin, record: dict) -> None:
     received_at = v.utc(record, "received_at") or origin.submitted_at or origin.received_at
-    conn.execute(
-        visit_requests.insert(), dict(
+    rows.add(
+        visit_requests, dict(
             uuid=v.entity_id(record),
             request_id=v.text(record, "request_id") or origin.instance_id,
             household_uuid=v.text(record, "household_saved") or v.text(record, "place/household"),

@@ -1,0 +1,131 @@
+"""Inserts held back and written per table, one executemany each.
+
+The projection of a submission is a handful of small INSERTs (a household, its members,
+its entity event and entity …). Run one statement at a time, a pull of 50,000 submissions
+spent most of its time in the per-statement work of the driver and of SQLAlchemy rather
+than in the database (bench/README.md, "bench/sync.py"). ``Rows`` collects them instead and
+``flush`` writes each table's rows with one executemany, in the order they were added, so
+the ids they get follow the same order as one statement each would give.
+
+Nothing here reads: a caller that needs to read what it added flushes first. Tables are
+written in the order they first received a row; the projection tables have no foreign keys
+between each other and their triggers read only their own table's rows (migration
+``0401_tallies``), so that order does not change what the database ends up holding.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Callable
+
+from sqlalchemy import Connection, Table
+from sqlalchemy.engine import Dialect
+
+Hook = Callable[[Connection], None]
+
+
+class _Insert:
+    """One table's INSERT for one set of columns, compiled once per dialect, with the
+    column types' own bind processors (what SQLAlchemy applies to each value: datetimes to
+    text on SQLite, JSON to text …) and the columns' scalar defaults. ``conn.exec_driver_sql``
+    then hands the rows to the driver's executemany: no per-row compiling or parameter
+    building (SQLAlchemy's ``construct_params`` was a tenth of a pull), while errors are
+    still wrapped and a dropped connection still noticed as for any statement."""
+
+    def __init__(self, table: Table, keys: tuple[str, ...], dialect: Dialect) -> None:
+        compiled = table.insert().compile(dialect=dialect, column_keys=list(keys), for_executemany=True)
+        self.sql = compiled.string
+        # the compiled statement lists the given columns and those with a default
+        names = list(compiled.positiontup) if compiled.positional else list(compiled.binds)
+        self.positional = compiled.positional
+        self.columns = []
+        for name in names:
+            column = table.c[compiled.binds[name].key]
+            process = column.type.dialect_impl(dialect).bind_processor(dialect)
+            default = None
+            if column.key not in keys:
+                if column.default is None or not (column.default.is_scalar or column.default.is_callable):
+                    raise ValueError(f"{table.name}.{column.key}: no value and no default to give it")
+                default = column.default
+            self.columns.append((name, column.key, process, default))
+
+        self.names = [name for name, _, _, _ in self.columns]
+
+    def params(self, rows: list[dict[str, Any]]) -> list:
+        out = []
+        for row in rows:
+            values = []
+            for _, key, process, default in self.columns:
+                if default is None:
+                    value = row[key]
+                else:
+                    value = default.arg if default.is_scalar else default.arg(None)
+                # None too: a JSON column's processor writes it as SQLAlchemy does
+                values.append(value if process is None else process(value))
+            out.append(tuple(values) if self.positional else dict(zip(self.names, values)))
+        return out
+
+
+_COMPILED: dict[tuple[Any, ...], _Insert] = {}
+
+
+def insert_rows(conn: Connection, table: Table, rows: list[dict[str, Any]]) -> None:
+    """INSERT ``rows`` (dicts of the same keys) with one executemany."""
+    keys = tuple(rows[0])
+    dialect = conn.dialect
+    cache_key = (dialect.name, dialect.driver, dialect.paramstyle, table, keys)
+    statement = _COMPILED.get(cache_key)
+    if statement is None:
+        statement = _COMPILED[cache_key] = _Insert(table, keys, dialect)
+    conn.exec_driver_sql(statement.sql, statement.params(rows))
+
+
+class Rows:
+    def __init__(self, conn: Connection) -> None:
+        self.conn = conn
+        self._pending: dict[Table, list[dict[str, Any]]] = {}
+        self._before: list[Hook] = []
+        self._after: list[Hook] = []
+
+    def add(self, table: Table, row: dict[str, Any]) -> None:
+        rows = self._pending.get(table)
+        if rows is None:
+            self._pending[table] = [row]
+        else:
+            rows.append(row)
+
+    def add_many(self, table: Table, rows: list[dict[str, Any]]) -> None:
+        if rows:
+            self._pending.setdefault(table, []).extend(rows)
+
+    def before_flush(self, hook: Hook) -> None:
+        """``hook(conn)`` runs at the start of every flush (to add rows held elsewhere)."""
+        if hook not in self._before:
+            self._before.append(hook)
+
+    def after_flush(self, hook: Hook) -> None:
+        """``hook(conn)`` runs once at the end of the next flush (work that reads the rows)."""
+        if hook not in self._after:
+            self._after.append(hook)
+
+    def discard(self) -> None:
+        """Forget what is pending (its transaction or savepoint was rolled back)."""
+        self._pending = {}
+        self._after = []
+
+    def __bool__(self) -> bool:
+        return bool(self._pending or self._after)
+
+    def flush(self) -> None:
+        for hook in self._before:
+            hook(self.conn)
+        pending, self._pending = self._pending, {}
+        for table, rows in pending.items():
+            # an executemany takes rows of the same keys: consecutive runs of them, in order
+            start = 0
+            for i in range(1, len(rows) + 1):
+                if i == len(rows) or rows[i].keys() != rows[start].keys():
+                    insert_rows(self.conn, table, rows[start:i])
+                    start = i
+        after, self._after = self._after, []
+        for hook in after:
+            hook(self.conn)
