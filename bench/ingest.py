@@ -2,6 +2,7 @@
 
     .venv/bin/python bench/ingest.py                  # -n 600 per run, SQLite and PostgreSQL, 1 and 8 clients
     .venv/bin/python bench/ingest.py -n 2000 --clients 1 8 16 --no-postgres
+    .venv/bin/python bench/ingest.py --profile /tmp/prof --profile-gil   # py-spy raw stacks per run
 
 Both servers run the same way: a separate process serving a Flask app with waitress (8
 threads, as ``chips serve``), on loopback, and the same client threads post to both. The
@@ -19,7 +20,9 @@ Every photo is made unique, as real ones are.
   database), reads the same multipart parts and writes them to one new file, fsynced
   with its folder, before the 201 — the least a durable endpoint can do.
 
-Prints submissions per second for each and the ratio (target: chips ≤ 2× the bare time).
+Prints submissions per second for each and the ratio (target: chips ≤ 2× the bare time),
+each server's CPU per submission, and that CPU split by thread (request threads, waitress's
+I/O loop, chips's group-commit writer), so the request path and the writer can be told apart.
 """
 
 from __future__ import annotations
@@ -27,6 +30,7 @@ from __future__ import annotations
 import argparse
 import hashlib
 import os
+import signal
 import socket
 import subprocess
 import sys
@@ -102,8 +106,18 @@ def serve(kind: str, port: int, instance: Path, db_url: str | None, threads: int
 
     logging.getLogger("waitress.queue").setLevel(logging.ERROR)  # "Task queue depth" notes
     app = bare_app(instance) if kind == "bare" else chips_app(instance, db_url or "")
+    signal.signal(signal.SIGUSR1, lambda *_: name_threads(instance))
     print("ready", flush=True)
     waitress.serve(app, host="127.0.0.1", port=port, threads=threads, ident=kind, _quiet=True)
+
+
+def name_threads(instance: Path) -> None:
+    """Write which thread is which (native id → name) for the driver, which reads each
+    thread's CPU time from /proc: Python 3.11 does not name the OS threads."""
+    import json
+
+    names = {t.native_id: t.name for t in threading.enumerate()}
+    (instance / "threads.json").write_text(json.dumps(names))
 
 
 # --- the driver ----------------------------------------------------------------------------------
@@ -218,8 +232,63 @@ def cpu_seconds(pid: int) -> float:
     return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
-def run_one(kind: str, subs: list, warm: list, clients: int, threads: int, db: str | None
-            ) -> tuple[float, dict, float]:
+def start_profiler(pid: int, out: Path, gil: bool) -> subprocess.Popen:
+    """py-spy sampling the server from outside (raw stacks, one line per stack, with thread
+    names), so the profile covers the timed posts only and the server is never paused.
+    ``gil``: only stacks holding the interpreter lock, i.e. the Python CPU that the
+    request threads and the writer compete for."""
+    spy = Path(sys.executable).with_name("py-spy")
+    cmd = [str(spy), "record", "-r", "500", "-f", "raw", "-t", "--nonblocking", "-o", str(out), "--pid", str(pid)]
+    if gil:
+        cmd.append("--gil")
+    proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    time.sleep(0.5)  # attached before the first post
+    return proc
+
+
+def stop_profiler(proc: subprocess.Popen) -> None:
+    proc.send_signal(signal.SIGINT)  # py-spy writes its file on Ctrl-C
+    proc.wait(timeout=60)
+
+
+def thread_group(name: str) -> str:
+    if name.startswith("waitress-"):
+        return "request"
+    return {"MainThread": "io loop", "chips-group-commit": "writer"}.get(name, "other")
+
+
+def cpu_by_thread(pid: int, instance: Path) -> dict[str, float]:
+    """CPU seconds so far of the server's request threads, its waitress I/O loop (the main
+    thread) and its writer, asked of the server once its threads are all started."""
+    import json
+
+    names_file = instance / "threads.json"
+    names_file.unlink(missing_ok=True)
+    os.kill(pid, signal.SIGUSR1)
+    for _ in range(200):
+        if names_file.exists():
+            try:
+                names = json.loads(names_file.read_text())
+                break
+            except ValueError:  # being written
+                pass
+        time.sleep(0.01)
+    else:
+        return {}
+    groups: dict[str, float] = {}
+    for tid, name in names.items():
+        try:
+            fields = Path(f"/proc/{pid}/task/{tid}/stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        seconds = (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+        group = thread_group(name)
+        groups[group] = groups.get(group, 0.0) + seconds
+    return groups
+
+
+def run_one(kind: str, subs: list, warm: list, clients: int, threads: int, db: str | None,
+            profile: Path | None = None, gil: bool = False) -> tuple[float, dict, float, dict[str, float]]:
     with tempfile.TemporaryDirectory(prefix=f"chips-bench-{kind}-") as tmp:
         instance = Path(tmp)
         db_url = None
@@ -234,15 +303,20 @@ def run_one(kind: str, subs: list, warm: list, clients: int, threads: int, db: s
         proc, base = start_server(kind, instance, db_url, threads)
         try:
             post_all(base, warm, 1)  # first requests build caches and compile statements
+            spy = start_profiler(proc.pid, profile / f"{kind}-{db or 'none'}-{clients}.txt", gil) if profile else None
+            by_thread = cpu_by_thread(proc.pid, instance)
             cpu = cpu_seconds(proc.pid)
             seconds, codes = post_all(base, subs, clients)
             cpu = cpu_seconds(proc.pid) - cpu
+            by_thread = {k: v - by_thread.get(k, 0.0) for k, v in cpu_by_thread(proc.pid, instance).items()}
+            if spy is not None:
+                stop_profiler(spy)
         finally:
             proc.terminate()
             proc.wait(timeout=30)
             if pg_name:
                 pg_database(pg_name, drop_only=True)
-    return seconds, codes, cpu
+    return seconds, codes, cpu, by_thread
 
 
 def main() -> None:
@@ -255,6 +329,12 @@ def main() -> None:
     parser.add_argument("--clients", type=int, nargs="+", default=[1, 8], help="concurrent clients")
     parser.add_argument("--threads", type=int, default=8, help="waitress threads of both servers")
     parser.add_argument("--no-postgres", action="store_true", help="SQLite only")
+    parser.add_argument("--profile", type=Path, metavar="DIR",
+                        help="sample each server with py-spy during the timed posts; raw "
+                             "stacks to DIR/<chips|bare>-<db>-<clients>.txt (py-spy takes CPU of its own: "
+                             "compare the profiles, not the timings of such a run)")
+    parser.add_argument("--profile-gil", action="store_true",
+                        help="with --profile: only the samples that hold the interpreter lock")
     args = parser.parse_args()
 
     t = time.perf_counter()
@@ -267,17 +347,22 @@ def main() -> None:
     print(f"{len(subs)} demo submissions ({', '.join(f'{k} {v}' for k, v in sorted(kinds.items()))}; "
           f"{photos} photos) made in {time.perf_counter() - t:.1f} s", flush=True)
 
+    if args.profile:
+        args.profile.mkdir(parents=True, exist_ok=True)
     dbs = ["sqlite"] + ([] if args.no_postgres else ["postgresql"])
     rows = []
+    split: list[tuple[str, int, dict[str, float]]] = []
     for clients in args.clients:
-        bare, codes, bare_cpu = run_one("bare", subs, warm, clients, args.threads, None)
+        bare, codes, bare_cpu, bare_threads = run_one("bare", subs, warm, clients, args.threads, None, args.profile, args.profile_gil)
         assert codes == {201: len(subs)}, codes
         print(f"bare endpoint, {clients} client(s): {len(subs) / bare:,.0f} submissions/s", flush=True)
         for db in dbs:
-            ours, codes, cpu = run_one("chips", subs, warm, clients, args.threads, db)
+            ours, codes, cpu, threads_cpu = run_one("chips", subs, warm, clients, args.threads, db, args.profile, args.profile_gil)
             assert codes == {201: len(subs)}, codes
             print(f"chips on {db}, {clients} client(s): {len(subs) / ours:,.0f} submissions/s", flush=True)
             rows.append((db, clients, ours, bare, cpu, bare_cpu))
+            split.append((f"chips {db}", clients, threads_cpu))
+        split.append(("bare", clients, bare_threads))
 
     print(f"\n{len(subs)} submissions per run, waitress {args.threads} threads, loopback, "
           f"{os.cpu_count()} CPUs; server CPU = the server process's CPU time per submission")
@@ -287,6 +372,11 @@ def main() -> None:
     for db, clients, ours, bare, cpu, bare_cpu in rows:
         print(f"{db:<12}{clients:>8}{n / ours:>10,.0f}{n / bare:>10,.0f}{ours / bare:>8.2f}x"
               f"{cpu / n * 1000:>9.2f} ms{bare_cpu / n * 1000:>8.2f} ms")
+    print("\nserver CPU per submission by thread (from /proc; clock ticks, so ±0.02 ms)")
+    groups = ("request", "io loop", "writer", "other")
+    print(f"{'server':<18}{'clients':>8}" + "".join(f"{g:>10}" for g in groups))
+    for name, clients, by_thread in split:
+        print(f"{name:<18}{clients:>8}" + "".join(f"{by_thread.get(g, 0.0) / n * 1000:>7.2f} ms" for g in groups))
 
 
 if __name__ == "__main__":

@@ -74,7 +74,7 @@ def _durable(final: Path) -> None:
     _DURABLE.add(str(final))
 
 
-def _held(root: Path, data: bytes, max_bytes: int) -> StoredFile | None:
+def _held(root: Path, data: bytes, sha: str) -> StoredFile | None:
     """The stored file when these very bytes are already in the store, else None.
 
     A photo sent again (Collect's multi-POST resends, a re-pull, the demo's one placeholder)
@@ -82,9 +82,6 @@ def _held(root: Path, data: bytes, max_bytes: int) -> StoredFile | None:
     not itself seen flushed is fsynced once, with its folder: another thread may have
     renamed it in a moment ago and not yet flushed the folder, and a 201 must not rest on
     that."""
-    if len(data) > max_bytes:
-        raise AttachmentError(f"attachment is {len(data)} bytes, more than the {max_bytes} allowed", too_large=True)
-    sha = hashlib.sha256(data).hexdigest()
     final = root / sha[:2] / sha
     try:
         if final.stat().st_size != len(data):
@@ -98,23 +95,40 @@ def _held(root: Path, data: bytes, max_bytes: int) -> StoredFile | None:
     return StoredFile(sha256=sha, size=len(data), path=f"{sha[:2]}/{sha}")
 
 
+# Attachment folders this process has made sure exist: a mkdir per file is a system call
+# that, with eight uploads at once, queues on the folder's lock. Should one be removed
+# while we run, creating the temporary file fails and the folder is made again.
+_ROOTS: set[Path] = set()
+
+
+def _incoming(root: Path) -> tuple[int, str]:
+    if root not in _ROOTS:
+        root.mkdir(parents=True, exist_ok=True)
+        _ROOTS.add(root)
+    try:
+        return tempfile.mkstemp(dir=root, prefix=".incoming-")
+    except FileNotFoundError:
+        root.mkdir(parents=True, exist_ok=True)
+        return tempfile.mkstemp(dir=root, prefix=".incoming-")
+
+
 def store(root: Path, *, data: bytes | None = None, path: Path | None = None, max_bytes: int) -> StoredFile:
     """Copy ``data`` (or the file at ``path``) into the store; refuse more than ``max_bytes``."""
-    root.mkdir(parents=True, exist_ok=True)
+    sha = None
     if data is not None:
-        held = _held(root, data, max_bytes)
+        if len(data) > max_bytes:
+            raise AttachmentError(f"attachment is {len(data)} bytes, more than the {max_bytes} allowed", too_large=True)
+        sha = hashlib.sha256(data).hexdigest()  # once: a photo is megabytes
+        held = _held(root, data, sha)
         if held is not None:
             return held
     digest = hashlib.sha256()
     size = 0
-    fd, tmp_name = tempfile.mkstemp(dir=root, prefix=".incoming-")
+    fd, tmp_name = _incoming(root)
     try:
         with os.fdopen(fd, "wb") as out:
             if data is not None:
                 size = len(data)
-                if size > max_bytes:
-                    raise AttachmentError(f"attachment is {size} bytes, more than the {max_bytes} allowed", too_large=True)
-                digest.update(data)
                 out.write(data)
             else:
                 assert path is not None
@@ -129,7 +143,8 @@ def store(root: Path, *, data: bytes | None = None, path: Path | None = None, ma
                         out.write(chunk)
             out.flush()
             os.fsync(out.fileno())
-        sha = digest.hexdigest()
+        if sha is None:
+            sha = digest.hexdigest()
         folder = root / sha[:2]
         if not folder.is_dir():
             folder.mkdir(exist_ok=True)
