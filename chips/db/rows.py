@@ -47,7 +47,6 @@ class _Insert:
                     raise ValueError(f"{table.name}.{column.key}: no value and no default to give it")
                 default = column.default
             self.columns.append((name, column.key, process, default))
-
         self.names = [name for name, _, _, _ in self.columns]
 
     def params(self, rows: list[dict[str, Any]]) -> list:
@@ -76,10 +75,15 @@ def insert_rows(conn: Connection, table: Table, rows: list[dict[str, Any]]) -> N
     statement = _COMPILED.get(cache_key)
     if statement is None:
         statement = _COMPILED[cache_key] = _Insert(table, keys, dialect)
-    conn.exec_driver_sql(statement.sql, statement.params(rows))
+    params = statement.params(rows)
+    # one row alone as a plain execute: psycopg runs an executemany as a pipeline, which
+    # for a single row costs more than the statement (bench/ingest.py, one phone)
+    conn.exec_driver_sql(statement.sql, params[0] if len(params) == 1 else params)
 
 
 class Rows:
+    """Rows to INSERT, held per table in the order added until ``flush``."""
+
     def __init__(self, conn: Connection) -> None:
         self.conn = conn
         self._pending: dict[Table, list[dict[str, Any]]] = {}

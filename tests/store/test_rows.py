@@ -1,0 +1,79 @@
+"""chips.db.rows writes what SQLAlchemy's own INSERT writes: the same values read back
+(JSON, NULL JSON, datetimes, booleans, scalar defaults), in the order the rows were added,
+on SQLite and PostgreSQL."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import select
+
+from chips.db.engine import make_engine
+from chips.db.migrate import upgrade
+from chips.db.rows import Rows, insert_rows
+from chips.db.schema import entities, submissions
+
+
+def _submission(conn, iid: str) -> int:
+    return conn.execute(submissions.insert().values(
+        instance_id=iid, logical_id=iid, form_id="f", received_at=datetime(2026, 1, 1), raw=b"<x/>",
+        raw_format="xml", raw_sha256="0" * 64, source="openrosa")).inserted_primary_key[0]
+
+
+def _entity(i: int, sub: int, **extra) -> dict:
+    # label, deleted and conflict left to their column defaults unless given
+    return dict(dataset="households", uuid=f"u{i}", version=1, properties=extra.pop("properties", {"n": str(i)}),
+                created_at=datetime(2026, 3, 4, 5, 6, 7, 890123), updated_at=None,
+                creator_submission_id=sub, last_submission_id=sub, **extra)
+
+
+def _read(conn, uuids) -> list[tuple]:
+    rows = conn.execute(select(entities).where(entities.c.uuid.in_(uuids)).order_by(entities.c.id)).all()
+    return [(r.uuid, r.label, r.version, r.properties, r.deleted, r.conflict, r.created_at, r.updated_at)
+            for r in rows]
+
+
+def test_insert_rows_stores_what_sqlalchemy_stores(db_url):
+    engine = upgrade(make_engine(db_url))
+    with engine.begin() as conn:
+        sub = _submission(conn, "uuid:a")
+        ours = [_entity(i, sub) for i in range(3)] + [_entity(3, sub, properties=None)]
+        theirs = [{**r, "uuid": "s" + r["uuid"]} for r in ours]
+        insert_rows(conn, entities, ours)
+        conn.execute(entities.insert(), theirs)
+        mine = _read(conn, [r["uuid"] for r in ours])
+        reference = _read(conn, [r["uuid"] for r in theirs])
+    assert [row[1:] for row in mine] == [row[1:] for row in reference]
+    assert [row[0] for row in mine] == ["u0", "u1", "u2", "u3"]   # the order they were given
+    assert mine[0][1:6] == ("", 1, {"n": "0"}, False, False)      # defaults and JSON
+    assert mine[0][6] == datetime(2026, 3, 4, 5, 6, 7, 890123)
+
+
+def test_rows_keep_their_order_across_column_sets_and_run_hooks(db_url):
+    engine = upgrade(make_engine(db_url))
+    seen = []
+    with engine.begin() as conn:
+        sub = _submission(conn, "uuid:b")
+        rows = Rows(conn)
+        rows.add(entities, _entity(0, sub))
+        rows.add(entities, _entity(1, sub, label="with a label"))   # another column set
+        rows.add(entities, _entity(2, sub))
+        rows.before_flush(lambda c: rows.add(entities, _entity(3, sub)))
+        rows.after_flush(lambda c: seen.append(len(_read(c, ["u0", "u1", "u2", "u3"]))))
+        assert _read(conn, ["u0"]) == []          # nothing written before the flush
+        rows.flush()
+        got = _read(conn, ["u0", "u1", "u2", "u3"])
+    assert [g[0] for g in got] == ["u0", "u1", "u2", "u3"]
+    assert got[1][1] == "with a label" and got[0][1] == ""
+    assert seen == [4]                            # the after hook ran once, after the rows went in
+
+
+def test_discarded_rows_are_not_written(db_url):
+    engine = upgrade(make_engine(db_url))
+    with engine.begin() as conn:
+        sub = _submission(conn, "uuid:c")
+        rows = Rows(conn)
+        rows.add(entities, _entity(0, sub))
+        rows.discard()
+        rows.flush()
+        assert _read(conn, ["u0"]) == []
