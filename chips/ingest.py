@@ -202,11 +202,11 @@ def _store_attachments(
             )
         except AttachmentError as exc:
             raise IngestError(str(exc), too_large=exc.too_large) from None
-        values = dict(media_type=att.media_type, size=stored.size, sha256=stored.sha256, path=stored.path, present=True)
+        values = _attachment_row(submission_id, att.name, att, stored)
         if row is None:
-            inserts.append(dict(submission_id=submission_id, name=att.name, **values))
+            inserts.append(values)
         else:
-            conn.execute(_UPDATE_ATTACHMENT, {"b_id": row.id, **values})
+            conn.execute(_UPDATE_ATTACHMENT, {"b_id": row.id, **values})  # the row's own id and name again
         known.add(att.name)
         added.append(att.name)
     absent = []
@@ -215,9 +215,7 @@ def _store_attachments(
         if name not in known and len(name) <= 255:
             absent.append(name)
             known.add(name)
-    # one statement for both: the names still missing get the same keys, left empty
-    inserts += [dict(submission_id=submission_id, name=name, media_type=None, size=None, sha256=None, path=None,
-                     present=False) for name in absent]
+    inserts += [_attachment_row(submission_id, name) for name in absent]   # one statement for both
     if inserts:
         insert_rows(conn, attachments, inserts)
     if new and len(absent) <= 1:
@@ -238,11 +236,47 @@ def _same(existing: Any, sub: Submission) -> bool:
         return False
 
 
-class _ProjectionFailed(Exception):
+class ProjectionFailed(Exception):
     """A projection failed in a pass without savepoints: redo it carefully."""
 
 
-ProjectionFailed = _ProjectionFailed
+def _raw_row(sub: Submission, formdef: formdefs.FormDef | None, *, logical_id: str, state: str,
+             received_at: datetime) -> dict[str, Any]:
+    """The ``submissions`` row of ``sub``."""
+    return dict(
+        instance_id=sub.instance_id, logical_id=logical_id, deprecated_id=sub.deprecated_id,
+        form_id=sub.form_id, form_version=sub.form_version or "", source=sub.source,
+        source_ref=sub.source_ref, submitter=sub.submitter, device_id=sub.device_id,
+        received_at=received_at, submitted_at=utc_naive(sub.submitted_at), raw=sub.raw,
+        raw_format=sub.raw_format, raw_sha256=hashlib.sha256(sub.raw).hexdigest(),
+        review_state=sub.review_state, state=state,
+        status="projected" if formdef else "unknown_form",
+        status_detail=None if formdef else f"form {sub.form_id} version {sub.form_version!r} is not published",
+    )
+
+
+def _outcome(sub: Submission, formdef: formdefs.FormDef | None, edit: bool, missing: tuple[str, ...]
+             ) -> tuple[str, str]:
+    """(status, message) of a submission stored as a new row."""
+    if formdef is None:
+        return "unknown_form", f"Stored; the form {sub.form_id} version {sub.form_version!r} is not known here yet."
+    if missing:
+        return ("updated" if edit else "created",
+                f"Received; waiting for {len(missing)} attachment(s): {', '.join(missing)}.")
+    if edit:
+        return "updated", "Edit received: this is the new version of the submission."
+    return "created", "full submission upload was successful!"
+
+
+def _attachment_row(submission_id: int, name: str, att: AttachmentIn | None = None,
+                    stored: attachment_store.StoredFile | None = None) -> dict[str, Any]:
+    """An ``attachments`` row: a file that came (``att``, stored as ``stored``) or a name
+    still missing. Both have the same keys, so one executemany takes them together."""
+    if att is None or stored is None:
+        return dict(submission_id=submission_id, name=name, media_type=None, size=None, sha256=None, path=None,
+                    present=False)
+    return dict(submission_id=submission_id, name=name, media_type=att.media_type, size=stored.size,
+                sha256=stored.sha256, path=stored.path, present=True)
 
 
 def _origin(row_id: int, sub: Submission, logical_id: str, received_at: datetime) -> Origin:
@@ -258,7 +292,7 @@ def _project_current(conn: Connection, row_id: int, sub: Submission, logical_id:
     """Project inside a savepoint: a projection bug never costs the raw submission.
 
     ``isolate=False`` (``ingest_many``'s fast pass, itself inside one savepoint) skips the
-    savepoint and raises ``_ProjectionFailed`` instead."""
+    savepoint and raises ``ProjectionFailed`` instead."""
     if formdef is None:
         return None
     run = Run(conn)
@@ -268,7 +302,7 @@ def _project_current(conn: Connection, row_id: int, sub: Submission, logical_id:
             project(run, origin, sub.data, formdef)
             run.flush()
         except Exception as exc:  # noqa: BLE001 - the caller rolls the batch back and redoes it
-            raise _ProjectionFailed() from exc
+            raise ProjectionFailed() from exc
         return None
     try:
         with conn.begin_nested():
@@ -357,7 +391,7 @@ def ingest_many(conn: Connection, subs: Iterable[Submission], settings: Any) -> 
     try:
         with conn.begin_nested():
             return _ingest_batch(conn, subs, settings, isolate=False)
-    except _ProjectionFailed:
+    except ProjectionFailed:
         pass
     return _ingest_batch(conn, subs, settings, isolate=True)
 
@@ -437,16 +471,7 @@ def _store_new(conn: Connection, subs: list[Submission], run: list[int],
         if key not in forms:
             forms[key] = formdefs.load(conn, sub.form_id, sub.form_version)
         formdef = forms[key]
-        rows.append(dict(
-            instance_id=sub.instance_id, logical_id=sub.instance_id, deprecated_id=None,
-            form_id=sub.form_id, form_version=sub.form_version or "", source=sub.source,
-            source_ref=sub.source_ref, submitter=sub.submitter, device_id=sub.device_id,
-            received_at=now, submitted_at=utc_naive(sub.submitted_at), raw=sub.raw,
-            raw_format=sub.raw_format, raw_sha256=hashlib.sha256(sub.raw).hexdigest(),
-            review_state=sub.review_state, state="current",
-            status="projected" if formdef else "unknown_form",
-            status_detail=None if formdef else f"form {sub.form_id} version {sub.form_version!r} is not published",
-        ))
+        rows.append(_raw_row(sub, formdef, logical_id=sub.instance_id, state="current", received_at=now))
     # one INSERT for all (executemany, rows in order: their ids follow the submissions'
     # order as one by one, and entity events are ordered by them); the ids, which the
     # projection needs, read back by instanceID (unique), a query per 500
@@ -479,31 +504,21 @@ def _store_new(conn: Connection, subs: list[Submission], run: list[int],
             # the rows _store_attachments would insert for a new row: the files that came,
             # then each expected name that did not (missing)
             missing = tuple(name for name in expected if name not in held and len(name) <= 255)
-            batch.rows.add_many(attachments, [
-                dict(submission_id=row_id, name=name, media_type=att.media_type, size=f.size, sha256=f.sha256,
-                     path=f.path, present=True) for name, (att, f) in held.items()])
-            batch.rows.add_many(attachments, [
-                dict(submission_id=row_id, name=name, present=False) for name in missing])
+            batch.rows.add_many(attachments, [_attachment_row(row_id, name, att, f) for name, (att, f) in held.items()]
+                                + [_attachment_row(row_id, name) for name in missing])
             if formdef is not None:
                 try:
                     project(batch, _origin(row_id, sub, sub.instance_id, values["received_at"]), sub.data,
                             formdef, acts[i])
                 except Exception as exc:  # noqa: BLE001 - the caller redoes the batch, isolated
-                    raise _ProjectionFailed() from exc
-        # the outcome of a new submission, as _ingest_one words it
-        if formdef is None:
-            status = "unknown_form"
-            message = f"Stored; the form {sub.form_id} version {sub.form_version!r} is not known here yet."
-        else:
-            status, message = "created", "full submission upload was successful!"
-        if missing and status != "unknown_form":
-            message = f"Received; waiting for {len(missing)} attachment(s): {', '.join(missing)}."
+                    raise ProjectionFailed() from exc
+        status, message = _outcome(sub, formdef, False, missing)
         out[i] = IngestResult(status, sub.instance_id, row_id, sub.instance_id, message, added, missing, error)
     if batch is not None:
         try:
             batch.flush()
         except Exception as exc:  # noqa: BLE001 - as a projection's failure: redone one by one
-            raise _ProjectionFailed() from exc
+            raise ProjectionFailed() from exc
 
 
 def _ingest_one(conn: Connection, sub: Submission, settings: Any,
@@ -556,17 +571,7 @@ def _ingest_one(conn: Connection, sub: Submission, settings: Any,
     formdef = forms[key]
     received_at = _now()
     row_id = conn.execute(
-        _INSERT_SUBMISSION,
-        dict(
-            instance_id=sub.instance_id, logical_id=logical_id, deprecated_id=sub.deprecated_id,
-            form_id=sub.form_id, form_version=sub.form_version or "", source=sub.source,
-            source_ref=sub.source_ref, submitter=sub.submitter, device_id=sub.device_id,
-            received_at=received_at, submitted_at=utc_naive(sub.submitted_at), raw=sub.raw,
-            raw_format=sub.raw_format, raw_sha256=hashlib.sha256(sub.raw).hexdigest(),
-            review_state=sub.review_state, state=state,
-            status="projected" if formdef else "unknown_form",
-            status_detail=None if formdef else f"form {sub.form_id} version {sub.form_version!r} is not published",
-        )
+        _INSERT_SUBMISSION, _raw_row(sub, formdef, logical_id=logical_id, state=state, received_at=received_at)
     ).inserted_primary_key[0]
     if known is not None:
         known.stored(sub)
@@ -580,15 +585,7 @@ def _ingest_one(conn: Connection, sub: Submission, settings: Any,
             unproject(conn, logical_id)
         error = _project_current(conn, row_id, sub, logical_id, received_at, formdef, isolate)
 
-    if formdef is None:
-        status = "unknown_form"
-        message = f"Stored; the form {sub.form_id} version {sub.form_version!r} is not known here yet."
-    elif previous is not None:
-        status, message = "updated", "Edit received: this is the new version of the submission."
-    else:
-        status, message = "created", "full submission upload was successful!"
-    if missing and status != "unknown_form":
-        message = f"Received; waiting for {len(missing)} attachment(s): {', '.join(missing)}."
+    status, message = _outcome(sub, formdef, previous is not None, missing)
     return IngestResult(status, sub.instance_id, row_id, logical_id, message, added, missing, error)
 
 

@@ -96,14 +96,9 @@ def count_version(conn: Connection, source: str, form: str, version: str) -> int
         sync_items.c.deleted.is_(False))).scalar_one()
 
 
-def etags(conn: Connection, source: str, form: str, ref: str) -> dict[str, str | None]:
-    q = select(sync_files.c.name, sync_files.c.etag).where(
-        sync_files.c.source == source, sync_files.c.form == form, sync_files.c.ref == ref)
-    return {r.name: r.etag for r in conn.execute(q)}
-
-
 def etags_of(conn: Connection, source: str, form: str, refs: list[str]) -> dict[str, dict[str, str | None]]:
-    """``etags`` of many submissions in a few queries: ref -> {name: etag}, {} for none."""
+    """The ETags of the files we hold of many submissions, in a few queries:
+    ref -> {name: etag}, {} for none."""
     out: dict[str, dict[str, str | None]] = {ref: {} for ref in refs}
     unique = sorted(out)
     for i in range(0, len(unique), 500):   # SQLite allows a limited number of bound parameters

@@ -349,7 +349,7 @@ class Puller:
         when they come (tests/fakes/central-observed.md), so no filter finds them; ask each again."""
         with self.engine.connect() as conn:
             waiting = held.pending(conn, self.key, form)
-            known = {i.instance_id: held.etags(conn, self.key, form, i.instance_id) for i in waiting}
+            known = held.etags_of(conn, self.key, form, [i.instance_id for i in waiting])
         for item in waiting:
             files, etags, still, names = self._central_files(client, form, item.ref, known[item.instance_id])
             with self.engine.begin() as conn:
@@ -440,10 +440,8 @@ class Puller:
         refs = [str(r["_id"]) for r in rows]
         with self.engine.connect() as conn:
             had = held.items(conn, self.key, uid, refs)
-            done_files = {}
-            for r in rows:
-                iid = r.get("meta/instanceID") or f"uuid:{r['_uuid']}"
-                done_files[iid] = held.etags(conn, self.key, uid, iid)
+            done_files = held.etags_of(conn, self.key, uid, [
+                r.get("meta/instanceID") or f"uuid:{r['_uuid']}" for r in rows])
         prepared = []
         for r in rows:
             iid = r.get("meta/instanceID") or f"uuid:{r['_uuid']}"

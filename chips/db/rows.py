@@ -116,9 +116,6 @@ class Rows:
         self._pending = {}
         self._after = []
 
-    def __bool__(self) -> bool:
-        return bool(self._pending or self._after)
-
     def flush(self) -> None:
         for hook in self._before:
             hook(self.conn)
