@@ -1,10 +1,20 @@
 """Attachment files on disk, content-addressed and written durably.
 
-A file is written to a temporary name in the same folder, flushed to disk (fsync), then
-renamed to ``<attachments>/<sha[:2]>/<sha>``; a rename is atomic, so a crash leaves either
-no file or the whole file, never half of one. The same bytes twice are one file. A file
-whose database transaction rolled back stays on disk unreferenced: harmless, and cheaper
-than coordinating two kinds of storage.
+A file lives at ``<attachments>/<sha[:2]>/<sha>``. Bytes held in memory (a photo of an
+OpenRosa POST, a file pulled from Central) are written straight to that name, created
+exclusively, then flushed to disk with their folder (fsync) before anyone is told they are
+stored. A file read from a path (size and hash unknown until read) goes to a temporary
+name first and is renamed when whole. The same bytes twice are one file.
+
+Written straight to its name, a file a crash interrupts may remain there half-written;
+nothing refers to it (its submission's row is committed only after the fsync) and the
+next time those bytes come, a file this process has not itself flushed is trusted only
+after its content is hashed again, else replaced atomically. That costs a read of a file
+sent again after a restart, and saves each new file a rename and a second flush of the
+folder: on ext4 one journal commit instead of two, 1.08 → 0.5 ms for a 60 kB photo
+(half of what the OpenRosa endpoint spent on a photo submission). A file whose database
+transaction rolled back stays on disk unreferenced: harmless, and cheaper than
+coordinating two kinds of storage.
 """
 
 from __future__ import annotations
@@ -74,19 +84,29 @@ def _durable(final: Path) -> None:
     _DURABLE.add(str(final))
 
 
+def _same_bytes(final: Path, sha: str) -> bool:
+    digest = hashlib.sha256()
+    with open(final, "rb") as f:
+        while chunk := f.read(CHUNK):
+            digest.update(chunk)
+    return digest.hexdigest() == sha
+
+
 def _held(root: Path, data: bytes, sha: str) -> StoredFile | None:
     """The stored file when these very bytes are already in the store, else None.
 
     A photo sent again (Collect's multi-POST resends, a re-pull, the demo's one placeholder)
     then costs a hash and a stat instead of a write and two fsyncs. A file this process has
-    not itself seen flushed is fsynced once, with its folder: another thread may have
-    renamed it in a moment ago and not yet flushed the folder, and a 201 must not rest on
-    that."""
+    not itself seen flushed is read and hashed (it may be what a crash left half-written,
+    or another thread's file still being written) and, when whole, fsynced once with its
+    folder: a 201 must not rest on a file not yet on disk."""
     final = root / sha[:2] / sha
     try:
         if final.stat().st_size != len(data):
-            return None  # not ours to trust: write it again below
+            return None  # not ours to trust: written again by the caller
         if str(final) not in _DURABLE:
+            if not _same_bytes(final, sha):
+                return None
             _fsync_file(final)
             _fsync_dir(final.parent)
             _durable(final)
@@ -95,21 +115,76 @@ def _held(root: Path, data: bytes, sha: str) -> StoredFile | None:
     return StoredFile(sha256=sha, size=len(data), path=f"{sha[:2]}/{sha}")
 
 
-# Attachment folders this process has made sure exist: a mkdir per file is a system call
+# Folders this process has made sure exist: a mkdir (or a stat) per file is a system call
 # that, with eight uploads at once, queues on the folder's lock. Should one be removed
-# while we run, creating the temporary file fails and the folder is made again.
-_ROOTS: set[Path] = set()
+# while we run, creating a file in it fails and the folder is made again.
+_FOLDERS: set[Path] = set()
+
+
+def _folder(path: Path, parent: Path | None = None) -> Path:
+    if path not in _FOLDERS:
+        if not path.is_dir():
+            path.mkdir(parents=True, exist_ok=True)
+            if parent is not None:
+                _fsync_dir(parent)  # the new folder's own name must survive a power cut too
+        _FOLDERS.add(path)
+    return path
 
 
 def _incoming(root: Path) -> tuple[int, str]:
-    if root not in _ROOTS:
-        root.mkdir(parents=True, exist_ok=True)
-        _ROOTS.add(root)
+    _folder(root)
     try:
         return tempfile.mkstemp(dir=root, prefix=".incoming-")
     except FileNotFoundError:
-        root.mkdir(parents=True, exist_ok=True)
+        _FOLDERS.discard(root)
+        _folder(root)
         return tempfile.mkstemp(dir=root, prefix=".incoming-")
+
+
+def _create(final: Path) -> int | None:
+    """``final`` created exclusively for writing; None when a file of that name exists."""
+    flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_CLOEXEC", 0)
+    try:
+        return os.open(final, flags, 0o600)
+    except FileExistsError:
+        return None
+    except FileNotFoundError:
+        _FOLDERS.discard(final.parent)   # the folder went away under us: make it again
+        _folder(final.parent, final.parent.parent)
+        try:
+            return os.open(final, flags, 0o600)
+        except FileExistsError:
+            return None
+
+
+def _write_straight(root: Path, data: bytes, sha: str) -> StoredFile | None:
+    """``data`` written to its final name and flushed with its folder; None when a file of
+    that name is already there (whole or not: the caller decides)."""
+    _folder(root)
+    folder = _folder(root / sha[:2], root)
+    final = folder / sha
+    fd = _create(final)
+    if fd is None:
+        return None
+    try:
+        view = memoryview(data)
+        while view:
+            view = view[os.write(fd, view):]
+        os.fsync(fd)
+    except BaseException:
+        try:
+            # only our own half-written file: another thread may have put a whole one there since
+            if os.fstat(fd).st_ino == os.stat(final).st_ino:
+                os.unlink(final)
+        except OSError:
+            pass
+        finally:
+            os.close(fd)
+        raise
+    os.close(fd)
+    _fsync_dir(folder)
+    _durable(final)
+    return StoredFile(sha256=sha, size=len(data), path=f"{sha[:2]}/{sha}")
 
 
 def store(root: Path, *, data: bytes | None = None, path: Path | None = None, max_bytes: int) -> StoredFile:
@@ -119,9 +194,17 @@ def store(root: Path, *, data: bytes | None = None, path: Path | None = None, ma
         if len(data) > max_bytes:
             raise AttachmentError(f"attachment is {len(data)} bytes, more than the {max_bytes} allowed", too_large=True)
         sha = hashlib.sha256(data).hexdigest()  # once: a photo is megabytes
-        held = _held(root, data, sha)
+        if str(root / sha[:2] / sha) in _DURABLE:
+            held = _held(root, data, sha)
+            if held is not None:
+                return held
+        stored = _write_straight(root, data, sha)
+        if stored is not None:
+            return stored
+        held = _held(root, data, sha)   # there already: whole, or left by a crash
         if held is not None:
             return held
+        # a half-written file: replaced below by a whole one, atomically
     digest = hashlib.sha256()
     size = 0
     fd, tmp_name = _incoming(root)
@@ -145,12 +228,9 @@ def store(root: Path, *, data: bytes | None = None, path: Path | None = None, ma
             os.fsync(out.fileno())
         if sha is None:
             sha = digest.hexdigest()
-        folder = root / sha[:2]
-        if not folder.is_dir():
-            folder.mkdir(exist_ok=True)
-            _fsync_dir(root)  # the new folder's own name must survive a power cut too
+        folder = _folder(root / sha[:2], root)
         final = folder / sha
-        if final.exists():
+        if data is None and final.exists() and (str(final) in _DURABLE or _same_bytes(final, sha)):
             os.unlink(tmp_name)
             if str(final) not in _DURABLE:  # put there a moment ago by another thread?
                 _fsync_file(final)

@@ -15,7 +15,7 @@ between each other and their triggers read only their own table's rows (migratio
 
 from __future__ import annotations
 
-from typing import Any, Callable
+from typing import Any, Callable, Iterator
 
 from sqlalchemy import Connection, Table
 from sqlalchemy.engine import Dialect
@@ -48,8 +48,14 @@ class _Insert:
                 default = column.default
             self.columns.append((name, column.key, process, default))
         self.names = [name for name, _, _, _ in self.columns]
+        # PostgreSQL: several rows as one multi-row VALUES statement (positional), see insert_rows
+        prep = dialect.identifier_preparer
+        self.head = (f"INSERT INTO {prep.format_table(table)} "
+                     f"({', '.join(prep.format_column(table.c[key]) for _, key, _, _ in self.columns)}) VALUES ")
+        self.group = "(" + ", ".join(["%s"] * len(self.columns)) + ")"
 
-    def params(self, rows: list[dict[str, Any]]) -> list:
+    def values(self, rows: list[dict[str, Any]]) -> list[list]:
+        """Each row's values in the statement's column order, as the driver takes them."""
         out = []
         for row in rows:
             values = []
@@ -60,8 +66,26 @@ class _Insert:
                     value = default.arg if default.is_scalar else default.arg(None)
                 # None too: a JSON column's processor writes it as SQLAlchemy does
                 values.append(value if process is None else process(value))
-            out.append(tuple(values) if self.positional else dict(zip(self.names, values)))
+            out.append(values)
         return out
+
+    def params(self, rows: list[dict[str, Any]]) -> list:
+        if self.positional:
+            return [tuple(values) for values in self.values(rows)]
+        return [dict(zip(self.names, values)) for values in self.values(rows)]
+
+    def multirow(self, rows: list[dict[str, Any]]) -> Iterator[tuple[str, tuple]]:
+        """The rows as multi-row ``INSERT … VALUES (…), (…)`` statements with their flat
+        positional parameters, each under PostgreSQL's 65,535 parameters per statement."""
+        per = max(1, _MAX_PARAMS // len(self.columns))
+        values = self.values(rows)
+        for start in range(0, len(values), per):
+            chunk = values[start:start + per]
+            yield (self.head + ", ".join([self.group] * len(chunk)),
+                   tuple(v for row in chunk for v in row))
+
+
+_MAX_PARAMS = 32_000
 
 
 _COMPILED: dict[tuple[Any, ...], _Insert] = {}
@@ -75,9 +99,18 @@ def insert_rows(conn: Connection, table: Table, rows: list[dict[str, Any]]) -> N
     statement = _COMPILED.get(cache_key)
     if statement is None:
         statement = _COMPILED[cache_key] = _Insert(table, keys, dialect)
+    if len(rows) > 1 and dialect.name == "postgresql" and dialect.driver == "psycopg":
+        # psycopg runs an executemany as a pipeline whose wait spins holding the
+        # interpreter lock while the server works: 8 rows took 117 µs of our CPU against
+        # 39 µs as one multi-row VALUES, 1,000 rows 8.0 ms against 5.6 ms (wall time about
+        # the same), and on the OpenRosa server that spin was a sixth of the time the lock
+        # was held (bench/ingest.py --profile-gil). Rows still get their ids in the order
+        # of the VALUES list, as from one statement each.
+        for sql, flat in statement.multirow(rows):
+            conn.exec_driver_sql(sql, flat)
+        return
     params = statement.params(rows)
-    # one row alone as a plain execute: psycopg runs an executemany as a pipeline, which
-    # for a single row costs more than the statement (bench/ingest.py, one phone)
+    # one row alone as a plain execute (an executemany of one costs more than the statement)
     conn.exec_driver_sql(statement.sql, params[0] if len(params) == 1 else params)
 
 

@@ -77,3 +77,18 @@ def test_discarded_rows_are_not_written(db_url):
         rows.discard()
         rows.flush()
         assert _read(conn, ["u0"]) == []
+
+
+def test_many_rows_split_into_statements_keep_values_and_order(db_url, monkeypatch):
+    # on PostgreSQL several rows go as multi-row VALUES statements, cut under the
+    # parameter limit: made small here so that 250 rows take several statements
+    import chips.db.rows as rows_module
+    monkeypatch.setattr(rows_module, "_MAX_PARAMS", 100)
+    engine = upgrade(make_engine(db_url))
+    with engine.begin() as conn:
+        sub = _submission(conn, "uuid:d")
+        ours = [_entity(i, sub, properties={"n": str(i), "quote": "it's %s; 100%"}) for i in range(250)]
+        insert_rows(conn, entities, ours)
+        got = _read(conn, [r["uuid"] for r in ours])
+    assert [g[0] for g in got] == [f"u{i}" for i in range(250)]   # ids follow the order given
+    assert got[249][3] == {"n": "249", "quote": "it's %s; 100%"}
