@@ -120,24 +120,17 @@ _MISSING_OF = select(attachments.c.name).where(
 _UPDATE_ATTACHMENT = update(attachments).where(attachments.c.id == bindparam("b_id"))
 
 
-_ID_OF = select(submissions.c.id).where(submissions.c.instance_id == bindparam("b_instance"))
-
-
-def is_stored(conn: Connection, instance_id: str) -> bool:
-    """Whether a submission of this instanceID is in the store (any state)."""
-    return conn.execute(_ID_OF, {"b_instance": instance_id}).first() is not None
-
-
 def store_files_first(sub: Submission, settings: Any) -> None:
-    """Write a *new* submission's attachment files before its transaction opens.
+    """Write a submission's attachment files before its transaction opens.
 
-    Optional, for a caller that holds the bytes before it starts the transaction and has
-    checked that the submission is a plain new one (not ``is_stored``, no deprecatedID),
-    which ``ingest`` always takes (the OpenRosa endpoint): the writes and fsyncs then
-    happen outside SQLite's single write lock, so parallel uploads overlap them, and
-    ``ingest`` finds the files stored and flushed. A resend, a conflict or an edit keeps
-    writing its files inside the transaction, so a refused submission leaves no file
-    behind. Raises ``IngestError`` as ``ingest`` would."""
+    Optional, for a caller that holds the bytes before it starts the transaction (the
+    OpenRosa endpoint): the writes and fsyncs then happen outside SQLite's single write
+    lock, so parallel uploads overlap them, and ``ingest`` finds the files stored and
+    flushed (content-addressed: a hash and a stat). Meant for a submission that is not an
+    edit (no deprecatedID): new ones and resends, whose files are the same bytes again or
+    the rest of a multi-part upload. A submission then refused as a conflict (409) leaves
+    its files unreferenced on disk, as a rolled-back transaction does; an edit keeps
+    writing its files inside its transaction. Raises ``IngestError`` as ``ingest`` would."""
     _check(sub, settings)
     for att in sub.attachments:
         try:

@@ -35,7 +35,7 @@ from chips.attachment_store import AttachmentError, check_name
 from chips.db.schema import ID
 from chips.db.engine import reading
 from chips.group_commit import GroupCommitter
-from chips.ingest import IngestError, attachment_names, is_stored, store_files_first
+from chips.ingest import IngestError, attachment_names, store_files_first
 from chips.records.xml import XmlSubmissionError, parse_submission
 from chips.submission import AttachmentIn, Submission
 from server import auth
@@ -451,7 +451,12 @@ def submission_post() -> Response:
     conn = g.db
     fd = formdefs.load(conn, parsed.form_id, parsed.form_version)
     versions = fd is not None or formdefs.is_known_form(conn, parsed.form_id)
-    new = versions and not parsed.deprecated_id and not is_stored(conn, parsed.instance_id)
+    # Not an edit: its files are written before the writer takes it (below). Whether this
+    # instanceID is stored already is left to the writer, which must look anyway: asking
+    # here too was a round trip per submission, and a resend's files are the same bytes
+    # (content-addressed: a hash and a stat), only a refused conflict (409) leaves its
+    # files unreferenced, as any rolled-back transaction does.
+    plain = versions and not parsed.deprecated_id
     conn.rollback()
     if not versions:
         return message(f"The form {parsed.form_id} is not on this server.", 404)
@@ -486,7 +491,7 @@ def submission_post() -> Response:
         source="openrosa", submitter=g.user.name, device_id=_metadata(request.args.get("deviceID")),
         attachments=tuple(incoming),
     )
-    if incoming and new:
+    if incoming and plain:
         try:
             # a new submission's files written and fsynced here, in the request's thread,
             # so parallel uploads overlap them and the writer thread only records them

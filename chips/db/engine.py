@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from typing import Any
 
 from sqlalchemy import Connection, Engine, create_engine, event
@@ -42,13 +43,50 @@ def _sqlite_setup(engine: Engine) -> None:
 
 READ_ONLY = "chips_read_only"
 
+# A pooled PostgreSQL connection idle longer than this is pinged before use.
+PING_AFTER_IDLE_S = 10.0
 
-def reading(conn: Connection, read_only: bool = True) -> Connection:
-    """Mark ``conn`` (before its transaction begins) as only reading, or writing again.
+
+def _ping_when_idle(engine: Engine) -> None:
+    """Ping a pooled connection before use only when it has sat idle a while.
+
+    ``pool_pre_ping`` pings at every check-out: one more round trip for each OpenRosa
+    request, whose connection was usually used a few milliseconds before. A connection
+    that has been idle (PostgreSQL restarted, a firewall dropped it overnight) is pinged;
+    a dead one is replaced before the request sees it, by raising DisconnectionError from
+    the check-out, as SQLAlchemy documents for custom pessimistic checks ("Dealing with
+    Disconnects"). A server that dies within the last few seconds fails one statement; the
+    pool is then invalidated, and an OpenRosa client retries (a phone keeps a submission
+    until it is answered 201)."""
+    from sqlalchemy import exc
+
+    @event.listens_for(engine, "checkin")
+    def _on_checkin(_dbapi_conn, record):  # pragma: no cover - exercised by every PG test
+        record.info["chips_idle_since"] = time.monotonic()
+
+    @event.listens_for(engine, "checkout")
+    def _on_checkout(dbapi_conn, record, _proxy):  # pragma: no cover
+        since = record.info.get("chips_idle_since")
+        if since is None or time.monotonic() - since < PING_AFTER_IDLE_S:
+            return
+        try:
+            engine.dialect.do_ping(dbapi_conn)   # what pool_pre_ping runs (outside a transaction)
+        except Exception as err:  # noqa: BLE001 - any failure: a new connection instead
+            raise exc.DisconnectionError(f"pooled connection failed its ping: {err}") from err
+
+
+def reading(conn: Connection) -> Connection:
+    """Mark ``conn`` (before its transaction begins) as only reading.
 
     On SQLite a writing transaction takes the single write lock when it begins; a reading
-    one does not. PostgreSQL ignores the mark."""
-    return conn.execution_options(**{READ_ONLY: read_only})
+    one begins DEFERRED and takes none. On PostgreSQL the connection reads in autocommit:
+    each statement sees what is committed when it runs, and the BEGIN and ROLLBACK round
+    trips around a request's two or three look-ups go (two of the five the OpenRosa
+    endpoint made per submission, bench/ingest.py). Nothing that must see one snapshot
+    across statements should read through it."""
+    if conn.dialect.name == "postgresql":
+        return conn.execution_options(**{READ_ONLY: True}, isolation_level="AUTOCOMMIT")
+    return conn.execution_options(**{READ_ONLY: True})
 
 
 def make_engine(settings_or_url: Any) -> Engine:
@@ -66,7 +104,8 @@ def make_engine(settings_or_url: Any) -> Engine:
         engine = create_engine(url, connect_args={"timeout": 30})
         _sqlite_setup(engine)
     else:
-        engine = create_engine(url, pool_pre_ping=True)
+        engine = create_engine(url)
+        _ping_when_idle(engine)
     _ENGINES[url] = engine
     return engine
 
