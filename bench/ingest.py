@@ -1,8 +1,8 @@
 """Benchmark of OpenRosa submissions over real HTTP: chips against a bare endpoint.
 
-    .venv/bin/python bench/ingest.py                  # -n 600 per run, SQLite and PostgreSQL, 1 and 8 clients
+    .venv/bin/python bench/ingest.py                  # -n 600 per run, 3 rounds of pairs, SQLite and PostgreSQL, 1 and 8 clients
     .venv/bin/python bench/ingest.py -n 2000 --clients 1 8 16 --no-postgres
-    .venv/bin/python bench/ingest.py --profile /tmp/prof --profile-gil   # py-spy raw stacks per run
+    .venv/bin/python bench/ingest.py --rounds 1 --profile /tmp/prof --profile-gil   # py-spy raw stacks per run
 
 Both servers run the same way: a separate process serving a Flask app with waitress (8
 threads, as ``chips serve``), on loopback, and the same client threads post to both. The
@@ -31,6 +31,7 @@ import argparse
 import hashlib
 import os
 import signal
+import statistics
 import socket
 import subprocess
 import sys
@@ -329,6 +330,8 @@ def main() -> None:
     parser.add_argument("--clients", type=int, nargs="+", default=[1, 8], help="concurrent clients")
     parser.add_argument("--threads", type=int, default=8, help="waitress threads of both servers")
     parser.add_argument("--no-postgres", action="store_true", help="SQLite only")
+    parser.add_argument("--rounds", type=int, default=3,
+                        help="rounds of (bare, chips) pairs per configuration; the ratio is their median")
     parser.add_argument("--profile", type=Path, metavar="DIR",
                         help="sample each server with py-spy during the timed posts; raw "
                              "stacks to DIR/<chips|bare>-<db>-<clients>.txt (py-spy takes CPU of its own: "
@@ -350,33 +353,43 @@ def main() -> None:
     if args.profile:
         args.profile.mkdir(parents=True, exist_ok=True)
     dbs = ["sqlite"] + ([] if args.no_postgres else ["postgresql"])
-    rows = []
-    split: list[tuple[str, int, dict[str, float]]] = []
-    for clients in args.clients:
-        bare, codes, bare_cpu, bare_threads = run_one("bare", subs, warm, clients, args.threads, None, args.profile, args.profile_gil)
-        assert codes == {201: len(subs)}, codes
-        print(f"bare endpoint, {clients} client(s): {len(subs) / bare:,.0f} submissions/s", flush=True)
-        for db in dbs:
-            ours, codes, cpu, threads_cpu = run_one("chips", subs, warm, clients, args.threads, db, args.profile, args.profile_gil)
-            assert codes == {201: len(subs)}, codes
-            print(f"chips on {db}, {clients} client(s): {len(subs) / ours:,.0f} submissions/s", flush=True)
-            rows.append((db, clients, ours, bare, cpu, bare_cpu))
-            split.append((f"chips {db}", clients, threads_cpu))
-        split.append(("bare", clients, bare_threads))
+    # Rounds of pairs: the bare endpoint, then at once chips on one database, so that a
+    # slower or faster spell of a shared machine (its disk above all) falls on both halves
+    # of a pair. The ratio reported is the median of a configuration's pairs; every pair's
+    # ratio is printed beside it, and the figures per second are each server's best run.
+    pairs: dict[tuple[str, int], list[tuple[tuple, tuple]]] = {}
+    for r in range(1, args.rounds + 1):
+        for clients in args.clients:
+            for db in dbs:
+                bare = run_one("bare", subs, warm, clients, args.threads, None, args.profile, args.profile_gil)
+                assert bare[1] == {201: len(subs)}, bare[1]
+                ours = run_one("chips", subs, warm, clients, args.threads, db, args.profile, args.profile_gil)
+                assert ours[1] == {201: len(subs)}, ours[1]
+                print(f"round {r}, {clients} client(s): bare {len(subs) / bare[0]:,.0f}/s, chips on {db} "
+                      f"{len(subs) / ours[0]:,.0f}/s = {ours[0] / bare[0]:.2f} x", flush=True)
+                pairs.setdefault((db, clients), []).append((bare, ours))
 
-    print(f"\n{len(subs)} submissions per run, waitress {args.threads} threads, loopback, "
-          f"{os.cpu_count()} CPUs; server CPU = the server process's CPU time per submission")
-    print(f"{'store':<12}{'clients':>8}{'chips/s':>10}{'bare/s':>10}{'ratio':>9}"
-          f"{'chips CPU':>12}{'bare CPU':>11}")
     n = len(subs)
-    for db, clients, ours, bare, cpu, bare_cpu in rows:
-        print(f"{db:<12}{clients:>8}{n / ours:>10,.0f}{n / bare:>10,.0f}{ours / bare:>8.2f}x"
-              f"{cpu / n * 1000:>9.2f} ms{bare_cpu / n * 1000:>8.2f} ms")
+    print(f"\n{n} submissions per run, {args.rounds} round(s) of pairs, waitress {args.threads} threads, "
+          f"loopback, {os.cpu_count()} CPUs; ratio = median of the pairs; per second: best run; "
+          f"server CPU = the server process's CPU time per submission (best runs)")
+    print(f"{'store':<12}{'clients':>8}{'chips/s':>10}{'bare/s':>10}{'ratio':>9}"
+          f"{'chips CPU':>12}{'bare CPU':>11}   ratio of each pair")
+    split: list[tuple[str, int, dict[str, float]]] = []
+    for (db, clients), runs in pairs.items():
+        each = [ours[0] / bare[0] for bare, ours in runs]
+        bare = min((b for b, _ in runs), key=lambda run: run[0])
+        ours = min((o for _, o in runs), key=lambda run: run[0])
+        print(f"{db:<12}{clients:>8}{n / ours[0]:>10,.0f}{n / bare[0]:>10,.0f}{statistics.median(each):>8.2f}x"
+              f"{ours[2] / n * 1000:>9.2f} ms{bare[2] / n * 1000:>8.2f} ms   "
+              + ", ".join(f"{x:.2f}" for x in each))
+        split.append((f"chips {db}", clients, ours[3]))
+        split.append((f"bare (pair of {db})", clients, bare[3]))
     print("\nserver CPU per submission by thread (from /proc; clock ticks, so ±0.02 ms)")
     groups = ("request", "io loop", "writer", "other")
-    print(f"{'server':<18}{'clients':>8}" + "".join(f"{g:>10}" for g in groups))
+    print(f"{'server':<26}{'clients':>8}" + "".join(f"{g:>10}" for g in groups))
     for name, clients, by_thread in split:
-        print(f"{name:<18}{clients:>8}" + "".join(f"{by_thread.get(g, 0.0) / n * 1000:>7.2f} ms" for g in groups))
+        print(f"{name:<26}{clients:>8}" + "".join(f"{by_thread.get(g, 0.0) / n * 1000:>7.2f} ms" for g in groups))
 
 
 if __name__ == "__main__":

@@ -92,3 +92,53 @@ def test_many_rows_split_into_statements_keep_values_and_order(db_url, monkeypat
         got = _read(conn, [r["uuid"] for r in ours])
     assert [g[0] for g in got] == [f"u{i}" for i in range(250)]   # ids follow the order given
     assert got[249][3] == {"n": "249", "quote": "it's %s; 100%"}
+
+
+def test_a_small_flush_of_several_tables_is_one_statement_on_postgresql(db_url):
+    from sqlalchemy import event
+
+    from chips.db.schema import entity_events
+    engine = upgrade(make_engine(db_url))
+    sent = []
+
+    @event.listens_for(engine, "before_cursor_execute")
+    def _sent(conn, cursor, statement, *args):
+        sent.append(statement)
+
+    hostile = {"n": "0", "text": "it's -- %s %(x)s ; DROP TABLE entities; \\ é"}
+    with engine.begin() as conn:
+        sub = _submission(conn, "uuid:e")
+        rows = Rows(conn)
+        rows.add(entities, _entity(0, sub, properties=hostile))
+        rows.add(entities, _entity(1, sub, label="another column set"))
+        rows.add(entity_events, dict(dataset="households", uuid="u0", submission_id=sub, action="create", logical_id="uuid:e", seq=sub,
+                                     base_version=None, properties=hostile, label="", at=datetime(2026, 1, 2)))
+        del sent[:]
+        rows.flush()
+        flushed = list(sent)
+        got = _read(conn, ["u0", "u1"])
+        events = conn.execute(select(entity_events.c.properties).where(entity_events.c.uuid == "u0")).all()
+    assert [g[0] for g in got] == ["u0", "u1"] and got[0][3] == hostile and got[1][1] == "another column set"
+    assert events == [(hostile,)]
+    if db_url.startswith("postgresql"):
+        assert len(flushed) == 1          # three INSERTs, one round trip
+    else:
+        assert len(flushed) == 3
+
+
+def test_a_failing_statement_in_a_flush_fails_the_flush(db_url):
+    import pytest
+    from sqlalchemy.exc import IntegrityError
+
+    engine = upgrade(make_engine(db_url))
+    with engine.connect() as conn:
+        with conn.begin():
+            sub = _submission(conn, "uuid:f")
+        with pytest.raises(IntegrityError):
+            with conn.begin():
+                rows = Rows(conn)
+                rows.add(entities, _entity(0, sub))
+                rows.add(entities, _entity(1, sub, label="x"))
+                rows.add(entities, _entity(0, sub, label="the same uuid again"))  # unique (dataset, uuid)
+                rows.flush()
+        assert _read(conn, ["u0", "u1"]) == []   # nothing of it stayed
