@@ -90,6 +90,10 @@ _MAX_PARAMS = 32_000
 
 _COMPILED: dict[tuple[Any, ...], _Insert] = {}
 
+# PostgreSQL: at most this many rows go as one multi-row VALUES, and a flush of at most
+# this many rows as one script (``insert_script``); more go by executemany.
+SCRIPT_ROWS = 64
+
 
 def _statement(dialect: Dialect, table: Table, keys: tuple[str, ...]) -> _Insert:
     cache_key = (dialect.name, dialect.driver, dialect.paramstyle, table, keys)
@@ -107,13 +111,16 @@ def insert_rows(conn: Connection, table: Table, rows: list[dict[str, Any]]) -> N
     """INSERT ``rows`` (dicts of the same keys) with one executemany."""
     dialect = conn.dialect
     statement = _statement(dialect, table, tuple(rows[0]))
-    if len(rows) > 1 and _psycopg(dialect):
+    if 1 < len(rows) <= SCRIPT_ROWS and _psycopg(dialect):
         # psycopg runs an executemany as a pipeline whose wait spins holding the
         # interpreter lock while the server works: 8 rows took 117 µs of our CPU against
-        # 39 µs as one multi-row VALUES, 1,000 rows 8.0 ms against 5.6 ms (wall time about
-        # the same), and on the OpenRosa server that spin was a sixth of the time the lock
-        # was held (bench/ingest.py --profile-gil). Rows still get their ids in the order
-        # of the VALUES list, as from one statement each.
+        # 39 µs as one multi-row VALUES, and on the OpenRosa server that spin was a sixth
+        # of the time the lock was held (bench/ingest.py --profile-gil). Only for a few
+        # rows: past 50 parameters psycopg parses a statement for its placeholders afresh
+        # each time, and a pulled page's 1,000 rows as VALUES made a pull of 20,000 twice
+        # as slow as the executemany (bench/sync.py on PostgreSQL, 10.9 s against 5.5 s).
+        # Rows still get their ids in the order of the VALUES list, as from one
+        # statement each.
         for sql, flat in statement.multirow(rows):
             conn.exec_driver_sql(sql, flat)
         return
@@ -122,30 +129,30 @@ def insert_rows(conn: Connection, table: Table, rows: list[dict[str, Any]]) -> N
     conn.exec_driver_sql(statement.sql, params[0] if len(params) == 1 else params)
 
 
-# A flush of at most this many rows goes to PostgreSQL as one script (``insert_script``).
-SCRIPT_ROWS = 64
-
-
 def insert_script(conn: Connection, runs: list[tuple[Table, list[dict[str, Any]]]]) -> None:
     """Several tables' INSERTs sent to PostgreSQL in one round trip.
 
     The projection of one submission is five or six one-row INSERTs into as many tables,
     each a round trip to the server that the OpenRosa writer waits for before its commit.
-    psycopg binds the values on our side (``ClientCursor.mogrify``: its own quoting and
-    type casts, the same adapters as for server-side parameters) and sends the statements
-    as one simple-protocol query, which PostgreSQL runs in order inside the open
-    transaction; a failing one fails the query, and the transaction, as it would alone.
-    Kept to small flushes: a pulled page's thousands of values bind faster server-side."""
-    import psycopg
+    Here every value is rendered as a literal by psycopg's own adapters (what
+    ``psycopg.sql.Literal.as_bytes`` does: quoting, escapes and type casts) and the
+    statements go as one simple-protocol query, which PostgreSQL runs in order inside the
+    open transaction; a failing one fails the query, and the transaction, as it would
+    alone. (``ClientCursor.mogrify`` does the same but parses each statement for its
+    placeholders, uncached past 50 parameters: a tenth of the writer's time.) Kept to
+    small flushes: a pulled page's thousands of values bind faster server-side."""
+    from psycopg.adapt import Transformer
 
-    cursor = psycopg.ClientCursor(conn.connection.driver_connection)
-    try:
-        parts = [cursor.mogrify(sql, flat)
-                 for table, rows in runs
-                 for sql, flat in _statement(conn.dialect, table, tuple(rows[0])).multirow(rows)]
-    finally:
-        cursor.close()
-    # no_parameters: the script goes to the driver as it is, with no placeholders left to fill
+    driver = conn.connection.driver_connection
+    literal = Transformer.from_context(driver).as_literal
+    encoding = driver.info.encoding   # what the literals are encoded in (client_encoding)
+    parts = []
+    for table, rows in runs:
+        statement = _statement(conn.dialect, table, tuple(rows[0]))
+        values = b", ".join(b"(" + b", ".join(b"NULL" if v is None else literal(v) for v in row) + b")"
+                            for row in statement.values(rows))
+        parts.append(statement.head + values.decode(encoding))
+    # no_parameters: the script goes to the driver as it is, with no placeholders to fill
     conn.exec_driver_sql(";\n".join(parts), execution_options={"no_parameters": True})
 
 

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
+import pytest
 from sqlalchemy import select
 
 from chips.db.engine import make_engine
@@ -79,11 +80,13 @@ def test_discarded_rows_are_not_written(db_url):
         assert _read(conn, ["u0"]) == []
 
 
-def test_many_rows_split_into_statements_keep_values_and_order(db_url, monkeypatch):
-    # on PostgreSQL several rows go as multi-row VALUES statements, cut under the
-    # parameter limit: made small here so that 250 rows take several statements
+@pytest.mark.parametrize("as_values", [True, False], ids=["multi-row VALUES", "executemany"])
+def test_many_rows_keep_values_and_order(db_url, monkeypatch, as_values):
+    # on PostgreSQL a few rows go as multi-row VALUES statements, cut under the parameter
+    # limit (made small here so that 250 rows take several), and many by executemany
     import chips.db.rows as rows_module
     monkeypatch.setattr(rows_module, "_MAX_PARAMS", 100)
+    monkeypatch.setattr(rows_module, "SCRIPT_ROWS", 1000 if as_values else 64)
     engine = upgrade(make_engine(db_url))
     with engine.begin() as conn:
         sub = _submission(conn, "uuid:d")
@@ -127,7 +130,6 @@ def test_a_small_flush_of_several_tables_is_one_statement_on_postgresql(db_url):
 
 
 def test_a_failing_statement_in_a_flush_fails_the_flush(db_url):
-    import pytest
     from sqlalchemy.exc import IntegrityError
 
     engine = upgrade(make_engine(db_url))
