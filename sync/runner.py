@@ -481,11 +481,15 @@ class Puller:
                 batch.append((sub, old, ref, iid, version, etags))
             # one ingest_many per page (one row per _id: no order between them)
             results = ingest_many(conn, [b[0] for b in batch], self.settings)
+            fresh, changed = [], []
             for (sub, old, ref, iid, version, etags), result in zip(batch, results):
                 self._count(sub, result, old, form)
-                held.put(conn, self.key, uid, held.Item(ref, iid, version, False, False), new=old is None)
+                (fresh if old is None else changed).append(held.Item(ref, iid, version, False, False))
                 for name, tag in etags.items():
                     held.put_file(conn, self.key, uid, iid, name, tag)
+            # what we hold of the page in two statements, as for Central (one row per _id)
+            held.insert_many(conn, self.key, uid, fresh)
+            held.update_many(conn, self.key, uid, changed)
 
 
 def pull(engine: Engine, settings: Any, source: Source, *, form: str | None = None,
