@@ -15,7 +15,7 @@ between each other and their triggers read only their own table's rows (migratio
 
 from __future__ import annotations
 
-from typing import Any, Callable, Iterator
+from typing import Any, Callable
 
 from sqlalchemy import Connection, Table
 from sqlalchemy.engine import Dialect
@@ -48,11 +48,10 @@ class _Insert:
                 default = column.default
             self.columns.append((name, column.key, process, default))
         self.names = [name for name, _, _, _ in self.columns]
-        # PostgreSQL: several rows as one multi-row VALUES statement (positional), see insert_rows
+        # PostgreSQL: several rows as one multi-row VALUES statement, see insert_script
         prep = dialect.identifier_preparer
         self.head = (f"INSERT INTO {prep.format_table(table)} "
                      f"({', '.join(prep.format_column(table.c[key]) for _, key, _, _ in self.columns)}) VALUES ")
-        self.group = "(" + ", ".join(["%s"] * len(self.columns)) + ")"
 
     def values(self, rows: list[dict[str, Any]]) -> list[list]:
         """Each row's values in the statement's column order, as the driver takes them."""
@@ -73,19 +72,6 @@ class _Insert:
         if self.positional:
             return [tuple(values) for values in self.values(rows)]
         return [dict(zip(self.names, values)) for values in self.values(rows)]
-
-    def multirow(self, rows: list[dict[str, Any]]) -> Iterator[tuple[str, tuple]]:
-        """The rows as multi-row ``INSERT … VALUES (…), (…)`` statements with their flat
-        positional parameters, each under PostgreSQL's 65,535 parameters per statement."""
-        per = max(1, _MAX_PARAMS // len(self.columns))
-        values = self.values(rows)
-        for start in range(0, len(values), per):
-            chunk = values[start:start + per]
-            yield (self.head + ", ".join([self.group] * len(chunk)),
-                   tuple(v for row in chunk for v in row))
-
-
-_MAX_PARAMS = 32_000
 
 
 _COMPILED: dict[tuple[Any, ...], _Insert] = {}
@@ -115,14 +101,13 @@ def insert_rows(conn: Connection, table: Table, rows: list[dict[str, Any]]) -> N
         # psycopg runs an executemany as a pipeline whose wait spins holding the
         # interpreter lock while the server works: 8 rows took 117 µs of our CPU against
         # 39 µs as one multi-row VALUES, and on the OpenRosa server that spin was a sixth
-        # of the time the lock was held (bench/ingest.py --profile-gil). Only for a few
-        # rows: past 50 parameters psycopg parses a statement for its placeholders afresh
-        # each time, and a pulled page's 1,000 rows as VALUES made a pull of 20,000 twice
-        # as slow as the executemany (bench/sync.py on PostgreSQL, 10.9 s against 5.5 s).
-        # Rows still get their ids in the order of the VALUES list, as from one
-        # statement each.
-        for sql, flat in statement.multirow(rows):
-            conn.exec_driver_sql(sql, flat)
+        # of the time the lock was held (bench/ingest.py --profile-gil). The values are
+        # rendered as literals (``insert_script``): with server-side parameters psycopg
+        # parses a statement of more than 50 afresh each time. Only for a few rows: a
+        # pulled page's 1,000 rows as VALUES made a pull of 20,000 twice as slow as the
+        # executemany (bench/sync.py on PostgreSQL, 10.9 s against 5.5 s). Rows still get
+        # their ids in the order of the VALUES list, as from one statement each.
+        insert_script(conn, [(table, rows)])
         return
     params = statement.params(rows)
     # one row alone as a plain execute (an executemany of one costs more than the statement)

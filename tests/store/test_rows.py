@@ -82,10 +82,8 @@ def test_discarded_rows_are_not_written(db_url):
 
 @pytest.mark.parametrize("as_values", [True, False], ids=["multi-row VALUES", "executemany"])
 def test_many_rows_keep_values_and_order(db_url, monkeypatch, as_values):
-    # on PostgreSQL a few rows go as multi-row VALUES statements, cut under the parameter
-    # limit (made small here so that 250 rows take several), and many by executemany
+    # on PostgreSQL a few rows go as one multi-row VALUES statement, many by executemany
     import chips.db.rows as rows_module
-    monkeypatch.setattr(rows_module, "_MAX_PARAMS", 100)
     monkeypatch.setattr(rows_module, "SCRIPT_ROWS", 1000 if as_values else 64)
     engine = upgrade(make_engine(db_url))
     with engine.begin() as conn:
