@@ -23,8 +23,12 @@ import hashlib
 import os
 import re
 import tempfile
-from dataclasses import dataclass
+import threading
+from contextlib import contextmanager
+from contextvars import ContextVar
+from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Iterable, Iterator
 
 CHUNK = 1024 * 1024
 _BAD_NAME = re.compile(r"[/\\\x00-\x1f]")
@@ -187,6 +191,144 @@ def _write_straight(root: Path, data: bytes, sha: str) -> StoredFile | None:
     return StoredFile(sha256=sha, size=len(data), path=f"{sha[:2]}/{sha}")
 
 
+# Files written to their final name by ``write_unflushed`` whose flush is still to come or
+# under way: path -> Event set once it is flushed (or has failed and is gone).
+_FLUSHING: dict[str, threading.Event] = {}
+_FLUSHING_LOCK = threading.Lock()
+# Paths whose flush the current caller awaits itself before it commits (``flushes_awaited``).
+_AWAITED: ContextVar[frozenset[str]] = ContextVar("chips_flushes_awaited", default=frozenset())
+
+
+@dataclass
+class Unflushed:
+    """A file written whole to its final name, not yet flushed to disk: ``flush()`` it
+    before anything that refers to it commits."""
+
+    stored: StoredFile
+    final: Path
+    fd: int
+    _done: bool = field(default=False, repr=False)
+
+    @property
+    def key(self) -> str:
+        return str(self.final)
+
+    def flush(self) -> None:
+        """fsync the file and its folder (once; later calls do nothing). On failure the
+        file is removed, so that no one trusts it, and the error raised."""
+        if self._done:
+            return
+        self._done = True
+        try:
+            try:
+                os.fsync(self.fd)
+            except BaseException:
+                try:
+                    if os.fstat(self.fd).st_ino == os.stat(self.final).st_ino:
+                        os.unlink(self.final)
+                except OSError:
+                    pass
+                raise
+            finally:
+                os.close(self.fd)
+            _fsync_dir(self.final.parent)
+            _durable(self.final)
+        finally:
+            with _FLUSHING_LOCK:
+                event = _FLUSHING.pop(self.key, None)
+            if event is not None:
+                event.set()
+
+
+def flush_all(files: Iterable[Unflushed]) -> None:
+    """Flush every one (each attempted even when one fails), then raise the first error."""
+    first: BaseException | None = None
+    for f in files:
+        try:
+            f.flush()
+        except BaseException as exc:  # noqa: BLE001 - raised below, after the others
+            first = first or exc
+    if first is not None:
+        raise first
+
+
+@contextmanager
+def flushes_awaited(keys: Iterable[str]) -> Iterator[None]:
+    """Within it, ``store`` takes these files, written but not yet flushed, as stored: the
+    caller promises to wait for their flush before it commits anything that refers to
+    them (``chips.group_commit``). Any other file still being flushed is waited for."""
+    token = _AWAITED.set(frozenset(keys))
+    try:
+        yield
+    finally:
+        _AWAITED.reset(token)
+
+
+def _wait_flushing(key: str) -> bool:
+    """Wait for a flush of this file under way in another thread; True when the caller's
+    own batch awaits it (``flushes_awaited``): then no need to wait here."""
+    event = _FLUSHING.get(key)
+    if event is None:
+        return False
+    if key in _AWAITED.get():
+        return True
+    event.wait()
+    return False
+
+
+def write_unflushed(root: Path, data: bytes, *, max_bytes: int) -> tuple[StoredFile, Unflushed | None]:
+    """Write ``data`` to its final name and leave the flush to the caller (``Unflushed``):
+    the OpenRosa endpoint flushes a photo while its submission's rows are being written,
+    instead of before. None instead of an ``Unflushed`` when nothing is left to flush (the
+    same bytes already stored, or written and flushed here the careful way because a file
+    of that name was in the way). Raises ``AttachmentError`` as ``store``."""
+    if len(data) > max_bytes:
+        raise AttachmentError(f"attachment is {len(data)} bytes, more than the {max_bytes} allowed", too_large=True)
+    sha = hashlib.sha256(data).hexdigest()
+    final = root / sha[:2] / sha
+    key = str(final)
+    if key in _DURABLE:
+        held = _held(root, data, sha)
+        if held is not None:
+            return held, None
+    with _FLUSHING_LOCK:
+        busy = key in _FLUSHING
+        if not busy:
+            _FLUSHING[key] = threading.Event()
+    if busy:   # the same bytes being written by another request: wait for them, done
+        return store(root, data=data, max_bytes=max_bytes), None
+    fd = None
+    try:
+        _folder(root)
+        _folder(final.parent, root)
+        fd = _create(final)
+        if fd is not None:
+            view = memoryview(data)
+            while view:
+                view = view[os.write(fd, view):]
+    except BaseException:
+        if fd is not None:
+            try:
+                os.unlink(final)
+            except OSError:
+                pass
+            os.close(fd)
+        _unregister(key)
+        raise
+    if fd is None:   # a file of that name is there (whole, or what a crash left): the careful way
+        _unregister(key)
+        return store(root, data=data, max_bytes=max_bytes), None
+    stored = StoredFile(sha256=sha, size=len(data), path=f"{sha[:2]}/{sha}")
+    return stored, Unflushed(stored, final, fd)
+
+
+def _unregister(key: str) -> None:
+    with _FLUSHING_LOCK:
+        event = _FLUSHING.pop(key, None)
+    if event is not None:
+        event.set()
+
+
 def store(root: Path, *, data: bytes | None = None, path: Path | None = None, max_bytes: int) -> StoredFile:
     """Copy ``data`` (or the file at ``path``) into the store; refuse more than ``max_bytes``."""
     sha = None
@@ -194,6 +336,8 @@ def store(root: Path, *, data: bytes | None = None, path: Path | None = None, ma
         if len(data) > max_bytes:
             raise AttachmentError(f"attachment is {len(data)} bytes, more than the {max_bytes} allowed", too_large=True)
         sha = hashlib.sha256(data).hexdigest()  # once: a photo is megabytes
+        if _wait_flushing(str(root / sha[:2] / sha)):
+            return StoredFile(sha256=sha, size=len(data), path=f"{sha[:2]}/{sha}")
         if str(root / sha[:2] / sha) in _DURABLE:
             held = _held(root, data, sha)
             if held is not None:
@@ -230,6 +374,8 @@ def store(root: Path, *, data: bytes | None = None, path: Path | None = None, ma
             sha = digest.hexdigest()
         folder = _folder(root / sha[:2], root)
         final = folder / sha
+        if data is None:
+            _wait_flushing(str(final))   # the same bytes being flushed by another thread: let it end
         if data is None and final.exists() and (str(final) in _DURABLE or _same_bytes(final, sha)):
             os.unlink(tmp_name)
             if str(final) not in _DURABLE:  # put there a moment ago by another thread?

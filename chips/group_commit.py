@@ -20,11 +20,13 @@ from __future__ import annotations
 import queue
 import threading
 from concurrent.futures import Future
+from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import Connection, Engine
 from sqlalchemy.exc import DBAPIError, IntegrityError
 
+from chips import attachment_store
 from chips.ingest import IngestError, IngestResult, ProjectionFailed, ingest, ingest_many
 from chips.submission import Submission
 
@@ -32,26 +34,59 @@ IDLE_SECONDS = 30.0
 MAX_BATCH = 64
 
 
+@dataclass
+class _Item:
+    sub: Submission
+    done: Future
+    flushed: Future | None = None              # its files' flush, done by the request's thread
+    files: frozenset[str] = frozenset()        # those files (attachment_store keys)
+
+
+class _FlushFailed(Exception):
+    """Files of some of a batch's submissions could not be flushed to disk."""
+
+    def __init__(self, failed: list[tuple[_Item, BaseException]]) -> None:
+        super().__init__(f"{len(failed)} submission(s) whose files could not be flushed")
+        self.failed = failed
+
+
 class GroupCommitter:
     """One per app (``server.openrosa`` keeps it in ``app.extensions``); thread-safe."""
 
     def __init__(self, engine: Engine, settings: Any, max_batch: int = MAX_BATCH) -> None:
         self.engine, self.settings, self.max_batch = engine, settings, max_batch
-        self._queue: queue.SimpleQueue[tuple[Submission, Future]] = queue.SimpleQueue()
+        self._queue: queue.SimpleQueue[_Item] = queue.SimpleQueue()
         self._lock = threading.Lock()
         self._thread: threading.Thread | None = None
         self._conn: Connection | None = None  # the writer thread's, while it runs
 
-    def store(self, sub: Submission) -> IngestResult:
+    def store(self, sub: Submission, flush: list[attachment_store.Unflushed] | None = None) -> IngestResult:
         """Ingest ``sub`` and return once it is committed; raises ``IngestError`` when it is
-        refused, or the database's error when its batch could not be stored."""
-        done: Future = Future()
+        refused, or the database's error when its batch could not be stored.
+
+        ``flush``: files of ``sub`` written but not yet flushed
+        (``chips.ingest.write_files_unflushed``). They are flushed here, in the caller's
+        thread, while the writer stores the submission; the writer waits for that flush
+        before it commits, so nothing that refers to a file commits before the file is on
+        disk. A photo's fsync and the transaction's statements then overlap instead of
+        following each other (bench/ingest.py, one phone). A failed flush fails this
+        submission alone, with the error, and nothing of it is committed."""
+        item = _Item(sub, Future())
+        if flush:
+            item.flushed, item.files = Future(), frozenset(f.key for f in flush)
         with self._lock:
-            self._queue.put((sub, done))
+            self._queue.put(item)
             if self._thread is None:
                 self._thread = threading.Thread(target=self._run, name="chips-group-commit", daemon=True)
                 self._thread.start()
-        return done.result()
+        if item.flushed is not None:
+            try:
+                attachment_store.flush_all(flush)
+            except BaseException as exc:  # noqa: BLE001 - the writer raises it for this submission
+                item.flushed.set_exception(exc)
+            else:
+                item.flushed.set_result(None)
+        return item.done.result()
 
     # -- the writer thread ------------------------------------------------------------
     def _run(self) -> None:
@@ -90,14 +125,25 @@ class GroupCommitter:
                 pass
             self._conn = None
 
-    def _commit(self, batch: list[tuple[Submission, Future]]) -> None:
-        for attempt in (1, 2):
+    def _commit(self, batch: list[_Item]) -> None:
+        attempt = 1
+        while True:
             try:
-                results = self._store_all([sub for sub, _ in batch])
+                results = self._store_all(batch)
                 break
+            except _FlushFailed as exc:
+                # rolled back: those whose files are not on disk fail, the others go again
+                for item, error in exc.failed:
+                    item.done.set_exception(error)
+                failed = {id(item) for item, _ in exc.failed}
+                batch = [item for item in batch if id(item) not in failed]
+                if not batch:
+                    return
+                continue
             except DBAPIError as exc:
                 self._drop_connection()
                 if exc.connection_invalidated and attempt == 1:
+                    attempt += 1
                     continue  # the server closed the kept connection: once more on a new one
                 self._fail(batch, exc)
                 return
@@ -105,37 +151,57 @@ class GroupCommitter:
                 self._drop_connection()
                 self._fail(batch, exc)
                 return
-        for (_, done), result in zip(batch, results):
-            if isinstance(result, IngestError):
-                done.set_exception(result)
+        for item, result in zip(batch, results):
+            if isinstance(result, BaseException):   # refused (IngestError), or its files not on disk
+                item.done.set_exception(result)
             else:
-                done.set_result(result)
+                item.done.set_result(result)
 
     @staticmethod
-    def _fail(batch: list[tuple[Submission, Future]], exc: BaseException) -> None:
-        for _, done in batch:
-            done.set_exception(exc)
+    def _fail(batch: list[_Item], exc: BaseException) -> None:
+        for item in batch:
+            item.done.set_exception(exc)
 
-    def _store_all(self, subs: list[Submission]) -> list[IngestResult | IngestError]:
+    @staticmethod
+    def _await_flushes(items: list[_Item]) -> None:
+        """Before a commit: every file of these submissions on disk, or _FlushFailed."""
+        failed = []
+        for item in items:
+            if item.flushed is not None:
+                error = item.flushed.exception()   # waits for the request's thread
+                if error is not None:
+                    failed.append((item, error))
+        if failed:
+            raise _FlushFailed(failed)
+
+    def _store_all(self, items: list[_Item]) -> list[IngestResult | BaseException]:
         conn = self._connection()
-        if len(subs) > 1:
-            try:
-                with conn.begin():
-                    return ingest_many(conn, subs, self.settings)
-            except IntegrityError:
-                pass  # another process stored one of them meanwhile: each on its own
-        return [self._store_one(conn, sub) for sub in subs]
+        files = frozenset().union(*(item.files for item in items))
+        with attachment_store.flushes_awaited(files):
+            if len(items) > 1:
+                try:
+                    with conn.begin():
+                        results = ingest_many(conn, [item.sub for item in items], self.settings)
+                        self._await_flushes(items)
+                        return results
+                except IntegrityError:
+                    pass  # another process stored one of them meanwhile: each on its own
+            return [self._store_one(conn, item) for item in items]
 
-    def _store_one(self, conn: Connection, sub: Submission) -> IngestResult | IngestError:
+    def _store_one(self, conn: Connection, item: _Item) -> IngestResult | BaseException:
         isolate = False  # no savepoint unless the projection fails (then again, with one)
         for attempt in (1, 2, 3):
             try:
                 with conn.begin():
-                    return ingest(conn, sub, self.settings, isolate=isolate)
+                    result = ingest(conn, item.sub, self.settings, isolate=isolate)
+                    self._await_flushes([item])
+                    return result
             except ProjectionFailed:
                 isolate = True  # rolled back: stored raw, with the failure recorded
             except IngestError as exc:
                 return exc
+            except _FlushFailed as exc:
+                return exc.failed[0][1]   # rolled back; the others of a batch are committed on their own
             except IntegrityError:
                 # the same instanceID committed by a parallel POST in another process (a
                 # phone retrying while its first upload was still running): the next

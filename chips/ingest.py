@@ -120,25 +120,38 @@ _MISSING_OF = select(attachments.c.name).where(
 _UPDATE_ATTACHMENT = update(attachments).where(attachments.c.id == bindparam("b_id"))
 
 
-def store_files_first(sub: Submission, settings: Any) -> None:
-    """Write a submission's attachment files before its transaction opens.
+def write_files_unflushed(sub: Submission, settings: Any) -> list[attachment_store.Unflushed]:
+    """Write a submission's attachment files before it is handed to the writer, leaving
+    their flush (fsync) to the caller, who must flush them before the submission commits
+    (``chips.group_commit.GroupCommitter.store(sub, flush=…)`` overlaps the two).
 
-    Optional, for a caller that holds the bytes before it starts the transaction (the
-    OpenRosa endpoint): the writes and fsyncs then happen outside SQLite's single write
-    lock, so parallel uploads overlap them, and ``ingest`` finds the files stored and
-    flushed (content-addressed: a hash and a stat). Meant for a submission that is not an
-    edit (no deprecatedID): new ones and resends, whose files are the same bytes again or
-    the rest of a multi-part upload. A submission then refused as a conflict (409) leaves
-    its files unreferenced on disk, as a rolled-back transaction does; an edit keeps
-    writing its files inside its transaction. Raises ``IngestError`` as ``ingest`` would."""
+    For a caller that holds the bytes before the transaction opens (the OpenRosa
+    endpoint): the writes happen outside SQLite's single write lock, so parallel uploads
+    overlap them, and ``ingest`` finds the files in place (content-addressed: a hash).
+    Meant for a submission that is not an edit (no deprecatedID): new ones and resends,
+    whose files are the same bytes again or the rest of a multi-part upload. A
+    submission then refused as a conflict (409) leaves its files unreferenced on disk, as
+    a rolled-back transaction does; an edit keeps writing its files inside its
+    transaction. Raises ``IngestError`` as ``ingest`` would, with whatever it wrote
+    flushed."""
     _check(sub, settings)
-    for att in sub.attachments:
-        try:
-            attachment_store.store(
-                settings.attachments_dir, data=att.data, path=att.path, max_bytes=settings.max_attachment_bytes
-            )
-        except AttachmentError as exc:
+    pending: list[attachment_store.Unflushed] = []
+    try:
+        for att in sub.attachments:
+            if att.data is None:   # a file on disk (not the OpenRosa case): stored and flushed now
+                attachment_store.store(settings.attachments_dir, path=att.path,
+                                       max_bytes=settings.max_attachment_bytes)
+                continue
+            _, unflushed = attachment_store.write_unflushed(
+                settings.attachments_dir, att.data, max_bytes=settings.max_attachment_bytes)
+            if unflushed is not None:
+                pending.append(unflushed)
+    except BaseException as exc:
+        attachment_store.flush_all(pending)   # never leave a file in flight
+        if isinstance(exc, AttachmentError):
             raise IngestError(str(exc), too_large=exc.too_large) from None
+        raise
+    return pending
 
 
 def _by_instance(conn: Connection, instance_id: str):
@@ -426,7 +439,7 @@ def _ingest_batch(conn: Connection, subs: list[Submission], settings: Any, isola
 
 
 def _files_first(sub: Submission, settings: Any) -> dict[str, tuple[AttachmentIn, attachment_store.StoredFile]]:
-    """Store a plain new submission's files before its row goes in (``store_files_first``
+    """Store a plain new submission's files before its row goes in (``write_files_unflushed``
     may have done it already: then each costs a hash), so that a file that cannot be stored
     refuses its submission alone, before the run's rows are written. Returns the files by
     name, the first of a repeated name only, as ``_store_attachments`` keeps them."""

@@ -29,13 +29,14 @@ from werkzeug.exceptions import RequestEntityTooLarge
 from werkzeug.http import parse_options_header
 from werkzeug.sansio.multipart import Data, Epilogue, Field, File, MultipartDecoder, NeedData
 
+from chips import attachment_store
 from chips import entities as entity_lists
 from chips import formdefs
 from chips.attachment_store import AttachmentError, check_name
 from chips.db.schema import ID
 from chips.db.engine import reading
 from chips.group_commit import GroupCommitter
-from chips.ingest import IngestError, attachment_names, store_files_first
+from chips.ingest import IngestError, attachment_names, write_files_unflushed
 from chips.records.xml import XmlSubmissionError, parse_submission
 from chips.submission import AttachmentIn, Submission
 from server import auth
@@ -491,18 +492,22 @@ def submission_post() -> Response:
         source="openrosa", submitter=g.user.name, device_id=_metadata(request.args.get("deviceID")),
         attachments=tuple(incoming),
     )
+    unflushed: list[attachment_store.Unflushed] = []
     if incoming and plain:
         try:
-            # a new submission's files written and fsynced here, in the request's thread,
-            # so parallel uploads overlap them and the writer thread only records them
-            store_files_first(sub, settings())
+            # its files written here, in the request's thread, so parallel uploads overlap
+            # them; flushed to disk by the committer's store() while the writer thread
+            # writes the rows (the commit waits for the flush)
+            unflushed = write_files_unflushed(sub, settings())
         except IngestError as exc:
             return message(str(exc), 413 if exc.too_large else 400)
     conn.close()  # the writer thread stores it: don't hold a pooled connection meanwhile
     try:
-        result = committer().store(sub)
+        result = committer().store(sub, flush=unflushed)
     except IngestError as exc:
         return message(str(exc), 413 if exc.too_large else 400)
+    finally:
+        attachment_store.flush_all(unflushed)   # done by store(); never left in flight should it not run
     if result.status == "conflict":
         return message(result.message, 409)
     if result.status == "duplicate":

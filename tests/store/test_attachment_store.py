@@ -19,6 +19,7 @@ def _fresh_process_memory(monkeypatch):
     # what "this process" has flushed and made: each test starts as a new process would
     monkeypatch.setattr(attachment_store, "_DURABLE", set())
     monkeypatch.setattr(attachment_store, "_FOLDERS", set())
+    monkeypatch.setattr(attachment_store, "_FLUSHING", {})
 
 
 def _files(root: Path) -> list[str]:
@@ -123,3 +124,74 @@ def test_too_large_is_refused_before_anything_is_written(tmp_path):
     with pytest.raises(AttachmentError):
         store(tmp_path / "store", path=src, max_bytes=100)
     assert _files(tmp_path / "store") == []
+
+
+# -- written now, flushed by the caller (the OpenRosa endpoint, chips.group_commit) ---------
+
+
+def test_a_file_being_flushed_is_waited_for_unless_the_caller_awaits_it(tmp_path):
+    from chips.attachment_store import flushes_awaited, write_unflushed
+
+    data = os.urandom(30_000)
+    stored, pending = write_unflushed(tmp_path, data, max_bytes=10**6)
+    assert pending is not None and (tmp_path / stored.path).read_bytes() == data
+    # the writer of its own batch takes it as stored at once
+    with flushes_awaited([pending.key]):
+        assert store(tmp_path, data=data, max_bytes=10**6) == stored
+    # anyone else waits for the flush
+    got = []
+    waiter = threading.Thread(target=lambda: got.append(store(tmp_path, data=data, max_bytes=10**6)))
+    waiter.start()
+    waiter.join(0.3)
+    assert waiter.is_alive() and not got          # still waiting
+    pending.flush()
+    waiter.join(5)
+    assert got == [stored] and pending.key in attachment_store._DURABLE
+    pending.flush()                                # a second flush does nothing
+    assert _files(tmp_path) == [stored.path]
+
+
+def test_the_same_bytes_twice_before_the_flush(tmp_path):
+    from chips.attachment_store import write_unflushed
+
+    data = os.urandom(10_000)
+    first, pending = write_unflushed(tmp_path, data, max_bytes=10**6)
+    result = []
+    second = threading.Thread(target=lambda: result.append(write_unflushed(tmp_path, data, max_bytes=10**6)))
+    second.start()
+    second.join(0.3)
+    assert second.is_alive()                       # waits for the first one's flush
+    pending.flush()
+    second.join(5)
+    assert result == [(first, None)]               # nothing left for it to flush
+    again = write_unflushed(tmp_path, data, max_bytes=10**6)
+    assert again == (first, None)                  # already on disk: a hash and a stat
+
+
+def test_a_failed_flush_removes_the_file_and_wakes_the_waiters(tmp_path, monkeypatch):
+    from chips.attachment_store import write_unflushed
+
+    data = os.urandom(10_000)
+    stored, pending = write_unflushed(tmp_path, data, max_bytes=10**6)
+    real_fsync = os.fsync
+
+    def failing(fd):
+        if fd == pending.fd:
+            raise OSError(5, "Input/output error")
+        return real_fsync(fd)
+
+    monkeypatch.setattr(attachment_store.os, "fsync", failing)
+    with pytest.raises(OSError):
+        pending.flush()
+    monkeypatch.setattr(attachment_store.os, "fsync", real_fsync)
+    assert not (tmp_path / stored.path).exists() and pending.key not in attachment_store._FLUSHING
+    assert store(tmp_path, data=data, max_bytes=10**6) == stored   # written again, the careful way
+    assert (tmp_path / stored.path).read_bytes() == data
+
+
+def test_too_large_for_the_unflushed_write_too(tmp_path):
+    from chips.attachment_store import write_unflushed
+
+    with pytest.raises(AttachmentError) as err:
+        write_unflushed(tmp_path, b"z" * 101, max_bytes=100)
+    assert err.value.too_large and _files(tmp_path) == []

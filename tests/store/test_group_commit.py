@@ -109,3 +109,88 @@ def test_the_writer_thread_ends_when_idle_and_comes_back(store, monkeypatch):
     assert not writer.is_alive() and committer._thread is None
     assert committer.store(_sub(store)).status == "created"
     assert _count(store, s.submissions) == 2
+
+
+# -- files flushed while the rows are written ----------------------------------------------
+
+
+def _with_photo(store, data: bytes):
+    from chips.ingest import write_files_unflushed
+    from chips.submission import AttachmentIn
+
+    sub = _sub(store, attachments=(AttachmentIn("rumah.jpg", "image/jpeg", data=data),))
+    return sub, write_files_unflushed(sub, store.settings)
+
+
+def test_a_submission_commits_only_after_its_files_are_flushed(store, monkeypatch):
+    from sqlalchemy import event
+
+    from chips import attachment_store
+
+    order = []
+    real_flush = attachment_store.Unflushed.flush
+
+    def slow_flush(self):
+        if not self._done:
+            threading.Event().wait(0.3)   # a slow disk: the writer is done with its rows long before
+            order.append("flushed")
+        real_flush(self)
+
+    monkeypatch.setattr(attachment_store.Unflushed, "flush", slow_flush)
+    event.listen(store.engine, "commit", lambda conn: order.append("commit"))
+    committer = GroupCommitter(store.engine, store.settings)
+    sub, unflushed = _with_photo(store, b"photo " + uuid.uuid4().bytes)
+    assert len(unflushed) == 1 and unflushed[0].key in attachment_store._FLUSHING
+    assert committer.store(sub, flush=unflushed).status == "created"
+    assert order == ["flushed", "commit"]
+    assert unflushed[0].key not in attachment_store._FLUSHING and unflushed[0].key in attachment_store._DURABLE
+    with store.engine.connect() as conn:
+        present = conn.execute(select(s.attachments.c.name, s.attachments.c.sha256)
+                               .where(s.attachments.c.present.is_(True))).all()
+    assert present == [("rumah.jpg", unflushed[0].stored.sha256)]
+
+
+def test_a_failed_flush_fails_its_submission_alone_and_stores_nothing_of_it(store, monkeypatch):
+    from chips import attachment_store
+
+    good_sub, good_files = _with_photo(store, b"good " + uuid.uuid4().bytes)
+    bad_sub, bad_files = _with_photo(store, b"bad " + uuid.uuid4().bytes)
+    bad_fd = bad_files[0].fd
+    real_fsync = attachment_store.os.fsync
+
+    def fsync(fd):
+        if fd == bad_fd:
+            raise OSError(5, "Input/output error")
+        return real_fsync(fd)
+
+    monkeypatch.setattr(attachment_store.os, "fsync", fsync)
+    committer = GroupCommitter(store.engine, store.settings)
+    out: list = [None, None]
+    start = threading.Barrier(2)
+
+    def send(i, sub, files):
+        start.wait()
+        try:
+            out[i] = committer.store(sub, flush=files)
+        except Exception as exc:  # noqa: BLE001 - compared below
+            out[i] = exc
+
+    threads = [threading.Thread(target=send, args=(0, good_sub, good_files)),
+               threading.Thread(target=send, args=(1, bad_sub, bad_files))]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(60)
+    assert not isinstance(out[0], Exception) and out[0].status == "created", out[0]
+    assert isinstance(out[1], OSError) and "Input/output" in str(out[1])
+    with store.engine.connect() as conn:
+        stored = set(conn.execute(select(s.submissions.c.instance_id)).scalars())
+    assert stored == {good_sub.instance_id}
+    # removed when its flush failed; the writer may have written it again, whole, before
+    # its transaction was rolled back: then it stays, unreferenced, as after any rollback
+    final = bad_files[0].final
+    assert not final.exists() or final.read_bytes() == bad_sub.attachments[0].data
+    assert bad_files[0].key not in attachment_store._FLUSHING
+    monkeypatch.setattr(attachment_store.os, "fsync", real_fsync)
+    again, files = _with_photo(store, b"bad " + uuid.uuid4().bytes)
+    assert committer.store(again, flush=files).status == "created"   # the writer goes on
