@@ -179,13 +179,18 @@ class GroupCommitter:
         files = frozenset().union(*(item.files for item in items))
         with attachment_store.flushes_awaited(files):
             if len(items) > 1:
-                try:
-                    with conn.begin():
-                        results = ingest_many(conn, [item.sub for item in items], self.settings)
-                        self._await_flushes(items)
-                        return results
-                except IntegrityError:
-                    pass  # another process stored one of them meanwhile: each on its own
+                isolate = False  # no savepoint unless a projection fails (then again, with them)
+                for _ in (1, 2):
+                    try:
+                        with conn.begin():
+                            results = ingest_many(conn, [item.sub for item in items], self.settings,
+                                                  isolate=isolate)
+                            self._await_flushes(items)
+                            return results
+                    except ProjectionFailed:
+                        isolate = True   # rolled back: each projection in a savepoint of its own
+                    except IntegrityError:
+                        break  # another process stored one of them meanwhile: each on its own
             return [self._store_one(conn, item) for item in items]
 
     def _store_one(self, conn: Connection, item: _Item) -> IngestResult | BaseException:

@@ -380,7 +380,8 @@ class _Known:
             self.refs.add((sub.source, sub.source_ref))
 
 
-def ingest_many(conn: Connection, subs: Iterable[Submission], settings: Any) -> list[IngestResult | IngestError]:
+def ingest_many(conn: Connection, subs: Iterable[Submission], settings: Any,
+                isolate: bool | None = None) -> list[IngestResult | IngestError]:
     """``ingest`` each submission in order, in the caller's transaction, with the answers
     ``ingest`` one by one would give: a result each, or the ``IngestError`` that refused it
     (that submission then left nothing behind; the others are stored).
@@ -390,10 +391,18 @@ def ingest_many(conn: Connection, subs: Iterable[Submission], settings: Any) -> 
     statement (``_store_new``), and the batch's projections run in one savepoint instead of
     one each; should any projection fail, the batch is rolled back to that savepoint and
     done again one savepoint per projection, so a failure is recorded exactly as ``ingest``
-    records it."""
+    records it.
+
+    ``isolate``: a caller that owns the whole transaction may take over that retry, as
+    ``ingest``'s callers do: False runs the batch without the savepoint (two round trips
+    less on PostgreSQL) and raises ``ProjectionFailed`` should a projection fail, the
+    transaction then to be rolled back and the batch done again with True (one savepoint
+    per projection)."""
     subs = list(subs)
     if not subs:
         return []
+    if isolate is not None:
+        return _ingest_batch(conn, subs, settings, isolate=isolate)
     try:
         with conn.begin_nested():
             return _ingest_batch(conn, subs, settings, isolate=False)

@@ -34,6 +34,7 @@ from typing import Iterator
 
 from sqlalchemy import Connection, Integer, String, and_, bindparam, case, cast, func, literal, or_, select, true
 
+from chips.db.rows import insert_rows
 from chips.db.schema import anc_visits, pregnancies
 from chips.db.tally_tables import pregnancy_tallies, pregnancy_tallies_due
 from chips.rules.anc import DOCTOR_WORDS, FULL_TERM_DAYS, TEN_T_FROM_DAY, TEN_T_KEYS, TRIMESTER_1_MAX_DAYS, TRIMESTER_2_MAX_DAYS, AncConfig
@@ -271,8 +272,9 @@ def ended_tallies(conn: Connection, candidates, standard: AncStandard, year: int
 
 _ONE = {}  # dialect -> the visits statement of one pregnancy, built once (the projection's hot path)
 _DUE = select(D.c.pregnancy_uuid)
-_FORGET = T.delete().where(T.c.pregnancy_uuid == bindparam("b_uuid"))
-_DONE = D.delete().where(D.c.pregnancy_uuid == bindparam("b_uuid"))
+_FORGET = T.delete().where(T.c.pregnancy_uuid.in_(bindparam("b_uuids", expanding=True)))
+_DONE = D.delete().where(D.c.pregnancy_uuid.in_(bindparam("b_uuids", expanding=True)))
+_CHUNK = 5000
 
 
 def refresh_tallies(conn: Connection, uuid: str | None = None) -> None:
@@ -293,11 +295,17 @@ def refresh_tallies(conn: Connection, uuid: str | None = None) -> None:
         facts = list(_folded(conn.execute(_ONE[name], {"b_uuid": one})))
     else:  # after deletions, a reproject, or the upgrade that added the table
         ordered = sorted(due)
-        facts = [f for i in range(0, len(ordered), 5000) for f in pregnancy_facts(conn, ordered[i:i + 5000])]
-    conn.execute(_FORGET, [{"b_uuid": u} for u in sorted(due)])
+        facts = [f for i in range(0, len(ordered), _CHUNK) for f in pregnancy_facts(conn, ordered[i:i + _CHUNK])]
+    # one statement each (an executemany per uuid was a pipeline on PostgreSQL), and the
+    # rows through chips.db.rows, compiled once (SQLAlchemy compiled this INSERT afresh
+    # for a batch of the OpenRosa writer: bench/ingest.py --profile-gil)
+    ordered = sorted(due)
+    for i in range(0, len(ordered), _CHUNK):
+        conn.execute(_FORGET, {"b_uuids": ordered[i:i + _CHUNK]})
     if facts:
-        conn.execute(T.insert(), [f.row() for f in facts])
-    conn.execute(_DONE, [{"b_uuid": u} for u in sorted(due)])
+        insert_rows(conn, T, [f.row() for f in facts])
+    for i in range(0, len(ordered), _CHUNK):
+        conn.execute(_DONE, {"b_uuids": ordered[i:i + _CHUNK]})
 
 
 def rebuild_tallies(conn: Connection) -> int:

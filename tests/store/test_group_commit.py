@@ -194,3 +194,42 @@ def test_a_failed_flush_fails_its_submission_alone_and_stores_nothing_of_it(stor
     monkeypatch.setattr(attachment_store.os, "fsync", real_fsync)
     again, files = _with_photo(store, b"bad " + uuid.uuid4().bytes)
     assert committer.store(again, flush=files).status == "created"   # the writer goes on
+
+
+def test_a_failing_projection_in_a_batch_is_recorded_and_the_others_projected(store):
+    bad_xml = instance_xml(store.forms["anc_visit"], {"first_visit": "no", "pregnancy": str(uuid.uuid4())},
+                           instance_id="uuid:anc-no-date")   # no visit date: its projection raises
+    bad = submission_from_xml(bad_xml, source="openrosa")
+    good = [_sub(store) for _ in range(5)]
+    committer = GroupCommitter(store.engine, store.settings)
+    # held back until all six are queued, so that they go as one batch
+    gate = threading.Lock()
+    gate.acquire()
+    real_store_all = committer._store_all
+    batches = []
+
+    def store_all_after_gate(items):
+        with gate:
+            batches.append(len(items))
+        return real_store_all(items)
+
+    committer._store_all = store_all_after_gate
+    results: list = []
+    threads = [threading.Thread(target=lambda sub=sub: results.append(committer.store(sub))) for sub in [*good, bad]]
+    import time
+    threads[0].start()   # the writer takes this one alone and waits at the gate
+    deadline = time.monotonic() + 10
+    while not batches and committer._queue.qsize() and time.monotonic() < deadline:
+        time.sleep(0.01)
+    for t in threads[1:]:
+        t.start()
+    while committer._queue.qsize() < 5 and time.monotonic() < deadline:
+        time.sleep(0.01)
+    gate.release()
+    for t in threads:
+        t.join(60)
+    assert batches == [1, 5]             # the failing projection was in a batch of five
+    assert sorted(r.status for r in results) == ["created"] * 6
+    failed = [r for r in results if r.projection_error]
+    assert [r.instance_id for r in failed] == ["uuid:anc-no-date"] and "visit_date" in failed[0].projection_error
+    assert _count(store, s.households) == 5 and _count(store, s.submissions) == 6
