@@ -506,6 +506,13 @@ def submission_post() -> Response:
         result = committer().store(sub, flush=unflushed)
     except IngestError as exc:
         return message(str(exc), 413 if exc.too_large else 400)
+    except OSError as exc:
+        # its files could not be flushed to disk (the commit waited for them, so nothing
+        # of it is kept): the phone keeps the submission and sends it again later
+        current_app.logger.error("submission %s: its files could not be written to disk: %s",
+                                 sub.instance_id, exc)
+        return message("The server could not write this submission's files to disk; nothing of it "
+                       "was kept. Please send it again later.", 503)
     finally:
         attachment_store.flush_all(unflushed)   # done by store(); never left in flight should it not run
     if result.status == "conflict":

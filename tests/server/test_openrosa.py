@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import os
 import re
 import uuid
 
@@ -243,3 +244,27 @@ def test_a_version_we_never_published_is_kept_not_refused(server):
     assert resp.status_code == 201 and "not known here yet" in _message(resp)
     with server.store.engine.connect() as conn:
         assert conn.execute(select(s.submissions.c.status)).scalar_one() == "unknown_form"
+
+
+def test_a_photo_that_cannot_reach_the_disk_is_a_503_and_nothing_is_kept(server, monkeypatch):
+    from chips import attachment_store
+
+    xml = instance_xml(server.store.forms["household_registration"], household_answers(), instance_id="uuid:eio")
+    photo = b"\xff\xd8" + uuid.uuid4().bytes * 100
+    real_fsync = attachment_store.os.fsync
+
+    def fsync(fd):
+        if os.fstat(fd).st_size == len(photo):   # the photo's own flush fails (a dying disk)
+            raise OSError(5, "Input/output error")
+        return real_fsync(fd)
+
+    monkeypatch.setattr(attachment_store.os, "fsync", fsync)
+    resp = _post(server, xml, files=[("sticker.jpg", ("sticker.jpg", photo, "image/jpeg"))])
+    assert resp.status_code == 503 and "send it again later" in _message(resp)
+    assert _count(server, s.submissions) == 0 and _count(server, s.attachments) == 0
+    monkeypatch.setattr(attachment_store.os, "fsync", real_fsync)
+    again = _post(server, xml, files=[("sticker.jpg", ("sticker.jpg", photo, "image/jpeg"))])
+    assert again.status_code == 201, again.text
+    with server.store.engine.connect() as conn:
+        row = conn.execute(select(s.attachments).where(s.attachments.c.name == "sticker.jpg")).one()
+    assert (server.store.settings.attachments_dir / row.path).read_bytes() == photo
