@@ -168,36 +168,6 @@ def _create(final: Path) -> int | None:
             return None
 
 
-def _write_straight(root: Path, data: bytes, sha: str) -> StoredFile | None:
-    """``data`` written to its final name and flushed with its folder; None when a file of
-    that name is already there (whole or not: the caller decides)."""
-    _folder(root)
-    folder = _folder(root / sha[:2], root)
-    final = folder / sha
-    fd = _create(final)
-    if fd is None:
-        return None
-    try:
-        view = memoryview(data)
-        while view:
-            view = view[os.write(fd, view):]
-        os.fsync(fd)
-    except BaseException:
-        try:
-            # only our own half-written file: another thread may have put a whole one there since
-            if os.fstat(fd).st_ino == os.stat(final).st_ino:
-                os.unlink(final)
-        except OSError:
-            pass
-        finally:
-            os.close(fd)
-        raise
-    os.close(fd)
-    _fsync_dir(folder)
-    _durable(final)
-    return StoredFile(sha256=sha, size=len(data), path=f"{sha[:2]}/{sha}")
-
-
 # Files written to their final name by ``write_unflushed`` whose flush is still to come or
 # under way: path -> Event set once it is flushed (or has failed and is gone).
 _FLUSHING: dict[str, threading.Event] = {}
@@ -283,27 +253,16 @@ def _wait_flushing(key: str) -> bool:
     return False
 
 
-def write_unflushed(root: Path, data: bytes, *, max_bytes: int) -> tuple[StoredFile, Unflushed | None]:
-    """Write ``data`` to its final name and leave the flush to the caller (``Unflushed``):
-    the OpenRosa endpoint flushes a photo while its submission's rows are being written,
-    instead of before. None instead of an ``Unflushed`` when nothing is left to flush (the
-    same bytes already stored, or written and flushed here the careful way because a file
-    of that name was in the way). Raises ``AttachmentError`` as ``store``."""
-    if len(data) > max_bytes:
-        raise AttachmentError(f"attachment is {len(data)} bytes, more than the {max_bytes} allowed", too_large=True)
-    sha = hashlib.sha256(data).hexdigest()
+def _start_write(root: Path, data: bytes, sha: str) -> Unflushed | None:
+    """``data`` written whole to its final name and marked as flushing, the flush left to
+    the caller; None when that name is taken: the same bytes being written by another
+    thread, or a file there already (whole, or what a crash left)."""
     final = root / sha[:2] / sha
     key = str(final)
-    if key in _DURABLE:
-        held = _held(root, data, sha)
-        if held is not None:
-            return held, None
     with _FLUSHING_LOCK:
-        busy = key in _FLUSHING
-        if not busy:
-            _FLUSHING[key] = threading.Event()
-    if busy:   # the same bytes being written by another request: wait for them, done
-        return store(root, data=data, max_bytes=max_bytes), None
+        if key in _FLUSHING:
+            return None
+        _FLUSHING[key] = threading.Event()
     fd = None
     try:
         _folder(root)
@@ -316,17 +275,38 @@ def write_unflushed(root: Path, data: bytes, *, max_bytes: int) -> tuple[StoredF
     except BaseException:
         if fd is not None:
             try:
-                os.unlink(final)
+                # only our own half-written file: another process may have put a whole one there
+                if os.fstat(fd).st_ino == os.stat(final).st_ino:
+                    os.unlink(final)
             except OSError:
                 pass
-            os.close(fd)
+            finally:
+                os.close(fd)
         _unregister(key)
         raise
-    if fd is None:   # a file of that name is there (whole, or what a crash left): the careful way
+    if fd is None:
         _unregister(key)
+        return None
+    return Unflushed(StoredFile(sha256=sha, size=len(data), path=f"{sha[:2]}/{sha}"), final, fd)
+
+
+def write_unflushed(root: Path, data: bytes, *, max_bytes: int) -> tuple[StoredFile, Unflushed | None]:
+    """Write ``data`` to its final name and leave the flush to the caller (``Unflushed``):
+    the OpenRosa endpoint flushes a photo while its submission's rows are being written,
+    instead of before. None instead of an ``Unflushed`` when nothing is left to flush (the
+    same bytes already stored, or stored here the careful way because the name was taken).
+    Raises ``AttachmentError`` as ``store``."""
+    if len(data) > max_bytes:
+        raise AttachmentError(f"attachment is {len(data)} bytes, more than the {max_bytes} allowed", too_large=True)
+    sha = hashlib.sha256(data).hexdigest()
+    if str(root / sha[:2] / sha) in _DURABLE:
+        held = _held(root, data, sha)
+        if held is not None:
+            return held, None
+    pending = _start_write(root, data, sha)
+    if pending is None:
         return store(root, data=data, max_bytes=max_bytes), None
-    stored = StoredFile(sha256=sha, size=len(data), path=f"{sha[:2]}/{sha}")
-    return stored, Unflushed(stored, final, fd)
+    return pending.stored, pending
 
 
 def _unregister(key: str) -> None:
@@ -349,9 +329,11 @@ def store(root: Path, *, data: bytes | None = None, path: Path | None = None, ma
             held = _held(root, data, sha)
             if held is not None:
                 return held
-        stored = _write_straight(root, data, sha)
-        if stored is not None:
-            return stored
+        pending = _start_write(root, data, sha)
+        if pending is not None:
+            pending.flush()
+            return pending.stored
+        _wait_flushing(str(root / sha[:2] / sha))   # the same bytes being written by another thread
         held = _held(root, data, sha)   # there already: whole, or left by a crash
         if held is not None:
             return held
