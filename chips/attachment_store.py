@@ -211,10 +211,7 @@ class Unflushed:
             _fsync_dir(self.final.parent)
             _durable(self.final)
         finally:
-            with _FLUSHING_LOCK:
-                event = _FLUSHING.pop(self.key, None)
-            if event is not None:
-                event.set()
+            _unregister(self.key)
 
 
 def flush_all(files: Iterable[Unflushed]) -> None:
@@ -290,15 +287,20 @@ def _start_write(root: Path, data: bytes, sha: str) -> Unflushed | None:
     return Unflushed(StoredFile(sha256=sha, size=len(data), path=f"{sha[:2]}/{sha}"), final, fd)
 
 
+def _sha_of(data: bytes, max_bytes: int) -> str:
+    """The SHA-256 of bytes not over ``max_bytes`` (hashed once: a photo is megabytes)."""
+    if len(data) > max_bytes:
+        raise AttachmentError(f"attachment is {len(data)} bytes, more than the {max_bytes} allowed", too_large=True)
+    return hashlib.sha256(data).hexdigest()
+
+
 def write_unflushed(root: Path, data: bytes, *, max_bytes: int) -> tuple[StoredFile, Unflushed | None]:
     """Write ``data`` to its final name and leave the flush to the caller (``Unflushed``):
     the OpenRosa endpoint flushes a photo while its submission's rows are being written,
     instead of before. None instead of an ``Unflushed`` when nothing is left to flush (the
     same bytes already stored, or stored here the careful way because the name was taken).
     Raises ``AttachmentError`` as ``store``."""
-    if len(data) > max_bytes:
-        raise AttachmentError(f"attachment is {len(data)} bytes, more than the {max_bytes} allowed", too_large=True)
-    sha = hashlib.sha256(data).hexdigest()
+    sha = _sha_of(data, max_bytes)
     if str(root / sha[:2] / sha) in _DURABLE:
         held = _held(root, data, sha)
         if held is not None:
@@ -320,12 +322,11 @@ def store(root: Path, *, data: bytes | None = None, path: Path | None = None, ma
     """Copy ``data`` (or the file at ``path``) into the store; refuse more than ``max_bytes``."""
     sha = None
     if data is not None:
-        if len(data) > max_bytes:
-            raise AttachmentError(f"attachment is {len(data)} bytes, more than the {max_bytes} allowed", too_large=True)
-        sha = hashlib.sha256(data).hexdigest()  # once: a photo is megabytes
-        if _wait_flushing(str(root / sha[:2] / sha)):
+        sha = _sha_of(data, max_bytes)
+        key = str(root / sha[:2] / sha)
+        if _wait_flushing(key):
             return StoredFile(sha256=sha, size=len(data), path=f"{sha[:2]}/{sha}")
-        if str(root / sha[:2] / sha) in _DURABLE:
+        if key in _DURABLE:
             held = _held(root, data, sha)
             if held is not None:
                 return held
@@ -333,7 +334,7 @@ def store(root: Path, *, data: bytes | None = None, path: Path | None = None, ma
         if pending is not None:
             pending.flush()
             return pending.stored
-        _wait_flushing(str(root / sha[:2] / sha))   # the same bytes being written by another thread
+        _wait_flushing(key)   # the same bytes being written by another thread
         held = _held(root, data, sha)   # there already: whole, or left by a crash
         if held is not None:
             return held

@@ -139,8 +139,7 @@ def write_files_unflushed(sub: Submission, settings: Any) -> list[attachment_sto
     try:
         for att in sub.attachments:
             if att.data is None:   # a file on disk (not the OpenRosa case): stored and flushed now
-                attachment_store.store(settings.attachments_dir, path=att.path,
-                                       max_bytes=settings.max_attachment_bytes)
+                _store_file(att, settings)
                 continue
             _, unflushed = attachment_store.write_unflushed(
                 settings.attachments_dir, att.data, max_bytes=settings.max_attachment_bytes)
@@ -152,6 +151,15 @@ def write_files_unflushed(sub: Submission, settings: Any) -> list[attachment_sto
             raise IngestError(str(exc), too_large=exc.too_large) from None
         raise
     return pending
+
+
+def _store_file(att: AttachmentIn, settings: Any) -> attachment_store.StoredFile:
+    """``att`` in the attachment store, or the ``IngestError`` that refuses its submission."""
+    try:
+        return attachment_store.store(settings.attachments_dir, data=att.data, path=att.path,
+                                      max_bytes=settings.max_attachment_bytes)
+    except AttachmentError as exc:
+        raise IngestError(str(exc), too_large=exc.too_large) from None
 
 
 def _by_instance(conn: Connection, instance_id: str):
@@ -202,12 +210,7 @@ def _store_attachments(
         row = rows.get(att.name)
         if (row is not None and row.present) or att.name in added:
             continue  # a resend of a file we hold
-        try:
-            stored = attachment_store.store(
-                settings.attachments_dir, data=att.data, path=att.path, max_bytes=settings.max_attachment_bytes
-            )
-        except AttachmentError as exc:
-            raise IngestError(str(exc), too_large=exc.too_large) from None
+        stored = _store_file(att, settings)
         values = _attachment_row(submission_id, att.name, att, stored)
         if row is None:
             inserts.append(values)
@@ -456,11 +459,7 @@ def _files_first(sub: Submission, settings: Any) -> dict[str, tuple[AttachmentIn
     for att in sub.attachments:
         if att.name in stored:
             continue
-        try:
-            stored[att.name] = (att, attachment_store.store(
-                settings.attachments_dir, data=att.data, path=att.path, max_bytes=settings.max_attachment_bytes))
-        except AttachmentError as exc:
-            raise IngestError(str(exc), too_large=exc.too_large) from None
+        stored[att.name] = (att, _store_file(att, settings))
     return stored
 
 

@@ -452,12 +452,6 @@ def submission_post() -> Response:
     conn = g.db
     fd = formdefs.load(conn, parsed.form_id, parsed.form_version)
     versions = fd is not None or formdefs.is_known_form(conn, parsed.form_id)
-    # Not an edit: its files are written before the writer takes it (below). Whether this
-    # instanceID is stored already is left to the writer, which must look anyway: asking
-    # here too was a round trip per submission, and a resend's files are the same bytes
-    # (content-addressed: a hash and a stat), only a refused conflict (409) leaves its
-    # files unreferenced, as any rolled-back transaction does.
-    plain = versions and not parsed.deprecated_id
     conn.rollback()
     if not versions:
         return message(f"The form {parsed.form_id} is not on this server.", 404)
@@ -493,7 +487,12 @@ def submission_post() -> Response:
         attachments=tuple(incoming),
     )
     unflushed: list[attachment_store.Unflushed] = []
-    if incoming and plain:
+    # Not an edit: its files are written before the writer takes it. Whether this
+    # instanceID is stored already is left to the writer, which must look anyway: asking
+    # here too was a round trip per submission, and a resend's files are the same bytes
+    # (content-addressed: a hash and a stat), only a refused conflict (409) leaves its
+    # files unreferenced, as any rolled-back transaction does.
+    if incoming and not parsed.deprecated_id:
         try:
             # its files written here, in the request's thread, so parallel uploads overlap
             # them; flushed to disk by the committer's store() while the writer thread

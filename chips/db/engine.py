@@ -5,7 +5,7 @@ from __future__ import annotations
 import time
 from typing import Any
 
-from sqlalchemy import Connection, Engine, create_engine, event
+from sqlalchemy import Connection, Engine, create_engine, event, exc
 from sqlalchemy.engine import make_url
 
 # Per URL, so the app, the commands and the tests share one pool per database.
@@ -58,7 +58,6 @@ def _ping_when_idle(engine: Engine) -> None:
     Disconnects"). A server that dies within the last few seconds fails one statement; the
     pool is then invalidated, and an OpenRosa client retries (a phone keeps a submission
     until it is answered 201)."""
-    from sqlalchemy import exc
 
     @event.listens_for(engine, "checkin")
     def _on_checkin(_dbapi_conn, record):  # pragma: no cover - exercised by every PG test
