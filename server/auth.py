@@ -88,6 +88,44 @@ def user_by_token(conn: Connection, token: str) -> User | None:
     return _user(row) if row else None
 
 
+# App-user tokens found lately, per process. A phone back in coverage sends a day's
+# submissions one after the other, each asking the database the same question (a pooled
+# connection and a round trip per request: a tenth of the OpenRosa server's CPU with
+# eight phones, bench/ingest.py). Only tokens that were found are kept, so a wrong token
+# always asks the database. A change made through this process (a new token, a user
+# changed or deactivated) forgets them all at once; one made by another process (the
+# `chips users` command, another gunicorn worker) is seen within TOKEN_CACHE_SECONDS.
+TOKEN_CACHE_SECONDS = 5.0
+_TOKEN_CACHE_LIMIT = 10_000
+_found_tokens: dict[tuple[str, str], tuple[float, User]] = {}
+
+
+def user_by_token_cached(conn: Any, token: str, *, now: float | None = None) -> User | None:
+    """``user_by_token``, answered from the cache while its answer is fresh; ``conn`` is
+    used only when the database must be asked (a lazily opened connection stays closed)."""
+    if not token:
+        return None
+    key = (str(conn.engine.url), token_hash(token))
+    now = time.monotonic() if now is None else now
+    found = _found_tokens.get(key)
+    if found is not None and now - found[0] < TOKEN_CACHE_SECONDS:
+        return found[1]
+    row = conn.execute(_BY_TOKEN, {"b_hash": key[1]}).first()
+    if row is None:
+        _found_tokens.pop(key, None)
+        return None
+    if len(_found_tokens) >= _TOKEN_CACHE_LIMIT:
+        _found_tokens.clear()
+    user = _user(row)
+    _found_tokens[key] = (now, user)
+    return user
+
+
+def forget_tokens() -> None:
+    """Users changed: the next request of every app user asks the database again."""
+    _found_tokens.clear()
+
+
 # --- Digest ------------------------------------------------------------------------------
 
 
@@ -248,4 +286,5 @@ def issue_token(conn: Connection, name: str) -> str:
         raise ValueError(f"no user {name!r}")
     token = new_token()
     conn.execute(users.update().where(users.c.id == row.id).values(token_hash=token_hash(token)))
+    forget_tokens()
     return token

@@ -106,11 +106,13 @@ def authenticated(view: Callable[..., Any]) -> Callable[..., Any]:
         scheme, _, value = header.partition(" ")
         scheme = scheme.lower()
         # One connection serves the request's reads (authentication, look-ups): each
-        # check-out costs a ping and a reset. Reading takes no SQLite write lock.
-        conn = reading(engine().connect())
+        # check-out costs a ping and a reset. Reading takes no SQLite write lock. It is
+        # checked out when first used: a phone's token found in the cache and a form
+        # version already loaded leave a submission nothing to read.
+        conn = _RequestConnection(engine())
         try:
             if token is not None or scheme == "bearer":
-                user = auth.user_by_token(conn, token if token is not None else value.strip())
+                user = auth.user_by_token_cached(conn, token if token is not None else value.strip())
                 if user is None:
                     return message("The app-user token is not valid.", 403)  # as Central
             elif scheme == "digest":
@@ -135,6 +137,30 @@ def authenticated(view: Callable[..., Any]) -> Callable[..., Any]:
             conn.close()
 
     return wrapper
+
+
+class _RequestConnection:
+    """The request's reading connection (``chips.db.engine.reading``), checked out from
+    the pool on first use; ``engine`` (what the per-process caches are keyed by) needs
+    none, and ``rollback``/``close`` of one never opened do nothing."""
+
+    def __init__(self, engine) -> None:
+        self.engine = engine
+        self._conn: Connection | None = None
+
+    def __getattr__(self, name: str) -> Any:
+        if self._conn is None:
+            self._conn = reading(self.engine.connect())
+        return getattr(self._conn, name)
+
+    def rollback(self) -> None:
+        if self._conn is not None:
+            self._conn.rollback()
+
+    def close(self) -> None:
+        if self._conn is not None:
+            self._conn.close()
+            self._conn = None
 
 
 @contextmanager

@@ -73,6 +73,7 @@ def update_user(user_id: int):
     with engine().begin() as conn:
         conn.execute(users.update().where(users.c.id == user_id).values(**values))
         audit(conn, "user_changed", f"id={user_id} {values}")
+    auth.forget_tokens()   # a phone of a deactivated user is refused at its next request
     flash(t("saved"), "ok")
     return redirect(url_for("web.admin.users_page"), 303)
 
