@@ -23,3 +23,14 @@ def db_url(request, tmp_path):
     require_pg()
     with fresh_pg_database() as url:
         yield url
+
+
+def pytest_terminal_summary(terminalreporter):
+    """The figures of the reliability tests (requests, faults, bad inputs, lost), shown
+    even when every test passed (tests/reliability/figures.py)."""
+    from tests.reliability.figures import LINES
+
+    if LINES:
+        terminalreporter.write_sep("=", "reliability figures")
+        for line in LINES:
+            terminalreporter.write_line(line)

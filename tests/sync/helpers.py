@@ -35,3 +35,14 @@ def present_files(engine, source: str) -> dict[str, set[str]]:
     for iid, name in rows:
         out.setdefault(iid, set()).add(name)
     return out
+
+
+def report_pull(test: str, engine, source: str, expected: dict[str, str], *, requests: int, faults: int) -> None:
+    """The figures line of a pull under faults (tests/reliability/figures.py): what the
+    server holds against what the store holds current, compared submission by submission."""
+    from tests.reliability.figures import report
+
+    got = held(engine, source)
+    lost = sum(1 for ref, iid in expected.items() if got.get(ref) != iid)
+    unexpected = sum(1 for ref in got if ref not in expected)
+    report(test, requests=requests, faults=faults, submissions=len(expected), lost=lost, unexpected=unexpected)

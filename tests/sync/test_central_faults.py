@@ -10,7 +10,7 @@ from sync.runner import run
 from sync.sources import load_sources
 from tests.fakes.server import Fault
 from tests.sync.conftest import PASSWORD_ENV, REG, make_settings, prepare_store, write_config
-from tests.sync.helpers import count_rows, held, present_files
+from tests.sync.helpers import count_rows, held, present_files, report_pull
 
 SRC = "central:c"
 
@@ -34,7 +34,10 @@ def test_transient_faults_are_retried_and_the_pull_ends_complete(tmp_path, centr
         Fault("truncate", "/attachments/photo-", times=1),   # bytes cut short: MD5 ≠ ETag
         Fault("502", "/attachments", times=1),
     ]
+    injected = sum(f.times for f in central.faults)
     tally = run(settings, ["c"], environ=PASSWORD_ENV)["c"]
+    report_pull("sync faults[central]", engine, SRC, central.content(REG), requests=len(central.log.entries),
+                faults=injected - sum(f.times for f in central.faults))
     assert tally.stopped is None, tally.stopped
     assert all(f.times == 0 for f in central.faults)
     assert held(engine, SRC) == central.content(REG)

@@ -19,7 +19,7 @@ from sync.runner import run
 from sync.tables import sync_items
 from tests.fakes.server import Fault
 from tests.sync.conftest import PASSWORD_ENV, REG, make_settings, prepare_store, write_config
-from tests.sync.helpers import count_rows, held, present_files
+from tests.sync.helpers import count_rows, held, present_files, report_pull
 
 REPO = Path(__file__).resolve().parents[2]
 SRC = "central:c"
@@ -75,6 +75,8 @@ def test_pull_killed_half_way_resumes_its_pass_and_ends_exact(tmp_path, central,
     pages = [q for _, p, q in central.log.entries if ".svc/Submissions" in p]
     assert "skiptoken" in pages[0]                  # the same pass went on
     second = run(settings, ["c"], environ=PASSWORD_ENV)["c"]
+    report_pull("sync kill[central]", engine, SRC, central.content(REG), requests=len(central.log.entries),
+                faults=1)   # the SIGKILL; the log counts the requests after it
     assert second.stopped is None
 
     assert held(engine, SRC) == central.content(REG)

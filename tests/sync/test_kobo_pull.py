@@ -11,7 +11,7 @@ from sync.runner import run
 from tests.fakes.server import Fault
 from tests.fakes.xforms import fill, with_new_instance
 from tests.sync.conftest import PASSWORD_ENV, REG, make_settings, prepare_store, write_config
-from tests.sync.helpers import count_rows, held, present_files
+from tests.sync.helpers import count_rows, held, present_files, report_pull
 
 SRC = "kobo:k"
 
@@ -96,7 +96,10 @@ def test_kobo_faults_and_clear_stops(tmp_path, kobo, forms):
                     Fault("truncate", "/data/", query="fields", times=1),
                     Fault("timeout", "/data/", query="fields", times=1, delay=1.5),
                     Fault("reset", "/attachments/", times=1), Fault("502", "/attachments/", times=1)]
+    injected = sum(f.times for f in kobo.faults)
     _sync(settings)
+    report_pull("sync faults[kobo]", engine, SRC, kobo.content(kobo.uid), requests=len(kobo.log.entries),
+                faults=injected - sum(f.times for f in kobo.faults))
     assert all(f.times == 0 for f in kobo.faults)
     assert held(engine, SRC) == kobo.content(kobo.uid)
 
