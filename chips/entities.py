@@ -262,6 +262,13 @@ class Folds:
                 self._stored.update((dataset, u) for u in found)
         self._checked.update(fresh)
 
+    def all_new(self, keys: Iterable[Key]) -> bool:
+        """None of ``keys`` has events in the database (looked up if not yet): each folds in
+        memory and nothing of the run is read back before its flush."""
+        keys = list(keys)
+        self.prefetch(keys)
+        return not any(key in self._stored for key in keys)
+
     def _in_database(self, key: Key) -> bool:
         if key not in self._checked:
             self.prefetch([key])

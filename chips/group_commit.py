@@ -27,7 +27,7 @@ from sqlalchemy import Connection, Engine
 from sqlalchemy.exc import DBAPIError, IntegrityError
 
 from chips import attachment_store
-from chips.ingest import IngestError, IngestResult, ProjectionFailed, ingest, ingest_many
+from chips.ingest import IngestError, IngestResult, ProjectionFailed, ingest, ingest_many, ingest_new_in_one_trip
 from chips.submission import Submission
 
 IDLE_SECONDS = 30.0
@@ -59,6 +59,10 @@ class GroupCommitter:
         self._lock = threading.Lock()
         self._thread: threading.Thread | None = None
         self._conn: Connection | None = None  # the writer thread's, while it runs
+        # PostgreSQL: a second one, in autocommit, for a new submission stored in one
+        # round trip (chips.ingest.ingest_new_in_one_trip)
+        self._trip: Connection | None = None
+        self._one_trip = engine.dialect.name == "postgresql"
 
     def store(self, sub: Submission, flush: list[attachment_store.Unflushed] | None = None) -> IngestResult:
         """Ingest ``sub`` and return once it is committed; raises ``IngestError`` when it is
@@ -117,13 +121,20 @@ class GroupCommitter:
             self._conn = self.engine.connect()
         return self._conn
 
+    def _trip_connection(self) -> Connection:
+        if self._trip is None:
+            self._trip = self.engine.connect().execution_options(isolation_level="AUTOCOMMIT")
+        return self._trip
+
     def _drop_connection(self) -> None:
-        if self._conn is not None:
-            try:
-                self._conn.close()
-            except Exception:  # noqa: BLE001 - it is being thrown away
-                pass
-            self._conn = None
+        for name in ("_conn", "_trip"):
+            conn = getattr(self, name)
+            if conn is not None:
+                try:
+                    conn.close()
+                except Exception:  # noqa: BLE001 - it is being thrown away
+                    pass
+                setattr(self, name, None)
 
     def _commit(self, batch: list[_Item]) -> None:
         attempt = 1
@@ -156,6 +167,13 @@ class GroupCommitter:
                 item.done.set_exception(result)
             else:
                 item.done.set_result(result)
+
+    def _drop_trip(self) -> None:
+        trip, self._trip = self._trip, None
+        try:
+            trip.close()
+        except Exception:  # noqa: BLE001 - it is being thrown away
+            pass
 
     @staticmethod
     def _fail(batch: list[_Item], exc: BaseException) -> None:
@@ -194,6 +212,22 @@ class GroupCommitter:
             return [self._store_one(conn, item) for item in items]
 
     def _store_one(self, conn: Connection, item: _Item) -> IngestResult | BaseException:
+        if self._one_trip:
+            try:
+                result = ingest_new_in_one_trip(self._trip_connection(), item.sub, self.settings,
+                                                before_commit=lambda: self._await_flushes([item]))
+            except IngestError as exc:
+                return exc
+            except _FlushFailed as exc:
+                return exc.failed[0][1]   # nothing of it was sent
+            except DBAPIError as exc:
+                # rolled back (a parallel upload of the same submission, a dropped
+                # connection …): the ordinary way below, which answers a resend as one
+                if exc.connection_invalidated:
+                    self._drop_trip()
+                result = None
+            if result is not None:
+                return result
         isolate = False  # no savepoint unless the projection fails (then again, with one)
         for attempt in (1, 2, 3):
             try:

@@ -126,6 +126,12 @@ def insert_script(conn: Connection, runs: list[tuple[Table, list[dict[str, Any]]
     alone. (``ClientCursor.mogrify`` does the same but parses each statement for its
     placeholders, uncached past 50 parameters: a tenth of the writer's time.) Kept to
     small flushes: a pulled page's thousands of values bind faster server-side."""
+    run_script(conn, render_script(conn, runs))
+
+
+def render_script(conn: Connection, runs: list[tuple[Table, list[dict[str, Any]]]]) -> str:
+    """The INSERTs of ``runs`` as PostgreSQL statements with their values as literals
+    (``insert_script``), joined by semicolons."""
     from psycopg.adapt import Transformer
 
     driver = conn.connection.driver_connection
@@ -137,8 +143,12 @@ def insert_script(conn: Connection, runs: list[tuple[Table, list[dict[str, Any]]
         values = b", ".join(b"(" + b", ".join(b"NULL" if v is None else literal(v) for v in row) + b")"
                             for row in statement.values(rows))
         parts.append(statement.head + values.decode(encoding))
+    return ";\n".join(parts)
+
+
+def run_script(conn: Connection, script: str) -> None:
     # no_parameters: the script goes to the driver as it is, with no placeholders to fill
-    conn.exec_driver_sql(";\n".join(parts), execution_options={"no_parameters": True})
+    conn.exec_driver_sql(script, execution_options={"no_parameters": True})
 
 
 class Rows:
@@ -176,7 +186,15 @@ class Rows:
         self._pending = {}
         self._after = []
 
-    def flush(self) -> None:
+    @property
+    def reads_after_flush(self) -> bool:
+        """Work is waiting to read the rows once they are written (``after_flush``)."""
+        return bool(self._after)
+
+    def take(self) -> list[tuple[Table, list[dict[str, Any]]]]:
+        """What a flush would write, as runs of rows of the same keys per table in order,
+        without writing it (the ``before_flush`` hooks have added their rows); the caller
+        writes them, and is then where ``after_flush`` work would have run."""
         for hook in self._before:
             hook(self.conn)
         pending, self._pending = self._pending, {}
@@ -188,6 +206,10 @@ class Rows:
                 if i == len(rows) or rows[i].keys() != rows[start].keys():
                     runs.append((table, rows[start:i]))
                     start = i
+        return runs
+
+    def flush(self) -> None:
+        runs = self.take()
         if len(runs) > 1 and _psycopg(self.conn.dialect) and sum(len(r) for _, r in runs) <= SCRIPT_ROWS:
             insert_script(self.conn, runs)
         else:

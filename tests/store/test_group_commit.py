@@ -83,16 +83,19 @@ def test_the_same_submission_twice_at_once_is_stored_once(store):
 
 def test_a_database_error_reaches_the_waiting_requests_and_the_writer_goes_on(store, monkeypatch):
     committer = GroupCommitter(store.engine, store.settings)
-    real = group_commit.ingest
     calls = {"n": 0}
 
-    def failing_once(conn, sub, settings, **kw):
-        calls["n"] += 1
-        if calls["n"] == 1:
-            raise RuntimeError("disk on fire")
-        return real(conn, sub, settings, **kw)
+    def failing_once(real):
+        def call(conn, sub, settings, **kw):
+            calls["n"] += 1
+            if calls["n"] == 1:
+                raise RuntimeError("disk on fire")
+            return real(conn, sub, settings, **kw)
+        return call
 
-    monkeypatch.setattr(group_commit, "ingest", failing_once)
+    # whichever way the writer takes first fails (PostgreSQL tries the one-trip way first)
+    for name in ("ingest", "ingest_new_in_one_trip"):
+        monkeypatch.setattr(group_commit, name, failing_once(getattr(group_commit, name)))
     with pytest.raises(RuntimeError, match="disk on fire"):
         committer.store(_sub(store))
     assert _count(store, s.submissions) == 0  # rolled back, nothing half-stored
@@ -138,6 +141,12 @@ def test_a_submission_commits_only_after_its_files_are_flushed(store, monkeypatc
 
     monkeypatch.setattr(attachment_store.Unflushed, "flush", slow_flush)
     event.listen(store.engine, "commit", lambda conn: order.append("commit"))
+
+    def one_trip_commit(conn, cursor, statement, *_):
+        if statement.rstrip().endswith("COMMIT"):   # chips.ingest.ingest_new_in_one_trip
+            order.append("commit")
+
+    event.listen(store.engine, "before_cursor_execute", one_trip_commit)
     committer = GroupCommitter(store.engine, store.settings)
     sub, unflushed = _with_photo(store, b"photo " + uuid.uuid4().bytes)
     assert len(unflushed) == 1 and unflushed[0].key in attachment_store._FLUSHING
