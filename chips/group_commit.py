@@ -127,14 +127,17 @@ class GroupCommitter:
         return self._trip
 
     def _drop_connection(self) -> None:
-        for name in ("_conn", "_trip"):
-            conn = getattr(self, name)
-            if conn is not None:
-                try:
-                    conn.close()
-                except Exception:  # noqa: BLE001 - it is being thrown away
-                    pass
-                setattr(self, name, None)
+        self._drop("_conn")
+        self._drop("_trip")
+
+    def _drop(self, name: str) -> None:
+        conn = getattr(self, name)
+        if conn is not None:
+            setattr(self, name, None)
+            try:
+                conn.close()
+            except Exception:  # noqa: BLE001 - it is being thrown away
+                pass
 
     def _commit(self, batch: list[_Item]) -> None:
         attempt = 1
@@ -167,13 +170,6 @@ class GroupCommitter:
                 item.done.set_exception(result)
             else:
                 item.done.set_result(result)
-
-    def _drop_trip(self) -> None:
-        trip, self._trip = self._trip, None
-        try:
-            trip.close()
-        except Exception:  # noqa: BLE001 - it is being thrown away
-            pass
 
     @staticmethod
     def _fail(batch: list[_Item], exc: BaseException) -> None:
@@ -224,7 +220,7 @@ class GroupCommitter:
                 # rolled back (a parallel upload of the same submission, a dropped
                 # connection …): the ordinary way below, which answers a resend as one
                 if exc.connection_invalidated:
-                    self._drop_trip()
+                    self._drop("_trip")
                 result = None
             if result is not None:
                 return result

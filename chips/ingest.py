@@ -398,7 +398,10 @@ def ingest_new_in_one_trip(conn: Connection, sub: Submission, settings: Any,
         return None
     if run.rows.reads_after_flush:
         return None
-    script = "BEGIN;\n" + render_script(conn, run.rows.take()) + ";\nCOMMIT"
+    try:
+        script = "BEGIN;\n" + render_script(conn, run.rows.take()) + ";\nCOMMIT"
+    except Exception:  # noqa: BLE001 - a value with no literal form: the ordinary way binds it
+        return None
     before_commit()
     try:
         run_script(conn, script)

@@ -40,6 +40,13 @@ def store(pg_url, tmp_path, built_forms):
     return make_store(pg_url, tmp_path / "instance", built_forms)
 
 
+@pytest.fixture
+def other(tmp_path, built_forms):
+    """A second store on a database of its own, for ``ingest`` one by one."""
+    with fresh_pg_database() as url:
+        yield make_store(url, tmp_path / "other", built_forms)
+
+
 def _trip(store):
     return store.engine.connect().execution_options(isolation_level="AUTOCOMMIT")
 
@@ -77,22 +84,15 @@ def _count(store) -> int:
         return conn.execute(select(func.count()).select_from(s.submissions)).scalar_one()
 
 
-def test_leaves_the_tables_ingest_leaves(store, tmp_path, built_forms):
-    other_url_cm = fresh_pg_database()
-    other_url = other_url_cm.__enter__()
-    try:
-        other = make_store(other_url, tmp_path / "other", built_forms)
-        subs = _demo_subs(store.forms, 120)
-        got, trips = _one_trip_or_ingest(store, subs)
-        want = ingest_one_by_one(other, subs)
-        assert [(r.status, r.attachments_added, r.missing_attachments) for r in got] == \
-               [(r.status, r.attachments_added, r.missing_attachments) for r in want]
-        assert dump_tables(store.engine, TABLES, skip_columns=SKIP) == \
-               dump_tables(other.engine, TABLES, skip_columns=SKIP)
-        anc = sum(1 for sub in subs if sub.form_id == "anc_visit")
-        assert anc and trips == len(subs) - anc   # every one but the ANC visits (tallies read back)
-    finally:
-        other_url_cm.__exit__(None, None, None)
+def test_leaves_the_tables_ingest_leaves(store, other):
+    subs = _demo_subs(store.forms, 120)
+    got, trips = _one_trip_or_ingest(store, subs)
+    want = ingest_one_by_one(other, subs)
+    assert [(r.status, r.attachments_added, r.missing_attachments) for r in got] == \
+           [(r.status, r.attachments_added, r.missing_attachments) for r in want]
+    assert dump_tables(store.engine, TABLES, skip_columns=SKIP) == dump_tables(other.engine, TABLES, skip_columns=SKIP)
+    anc = sum(1 for sub in subs if sub.form_id == "anc_visit")
+    assert anc and trips == len(subs) - anc   # every one but the ANC visits (tallies read back)
 
 
 def test_a_registration_with_a_photo_takes_three_round_trips(store):
