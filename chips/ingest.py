@@ -107,9 +107,9 @@ _BY_SOURCE_REF = (
 )
 _NEWER = select(submissions.c.id).where(submissions.c.deprecated_id == bindparam("b_instance")).limit(1)
 # both of the above in one round trip, for a submission that comes alone (OpenRosa)
-_SAME_OR_NEWER = select(submissions).where(
-    or_(submissions.c.instance_id == bindparam("b_instance"), submissions.c.deprecated_id == bindparam("b_instance"))
-)
+_IS_OR_EDITS = or_(submissions.c.instance_id == bindparam("b_instance"),
+                   submissions.c.deprecated_id == bindparam("b_instance"))
+_SAME_OR_NEWER = select(submissions).where(_IS_OR_EDITS)
 _INSERT_SUBMISSION = submissions.insert()
 _IDS_OF = select(submissions.c.instance_id, submissions.c.id).where(
     submissions.c.instance_id.in_(bindparam("b_instances", expanding=True)))
@@ -343,8 +343,7 @@ def ingest(conn: Connection, sub: Submission, settings: Any, *, isolate: bool = 
 # taken and not used leaves a gap, as a rolled-back INSERT does.
 _NEXT_ID = select(func.nextval(func.pg_get_serial_sequence("submissions", "id")).label("next_id")).subquery("next")
 _SAME_OR_NEWER_NEXT_ID = select(_NEXT_ID.c.next_id, submissions.c.id).select_from(
-    _NEXT_ID.outerjoin(submissions, or_(submissions.c.instance_id == bindparam("b_instance"),
-                                        submissions.c.deprecated_id == bindparam("b_instance"))))
+    _NEXT_ID.outerjoin(submissions, _IS_OR_EDITS))
 
 
 def ingest_new_in_one_trip(conn: Connection, sub: Submission, settings: Any,
@@ -385,15 +384,12 @@ def ingest_new_in_one_trip(conn: Connection, sub: Submission, settings: Any,
     received_at = _now()
     raw = _raw_row(sub, formdef, logical_id=sub.instance_id, state="current", received_at=received_at)
     run.rows.add(submissions, {"id": row_id, **raw})   # first: the other rows refer to it
-    expected = list(dict.fromkeys([*sub.expected_attachments, *attachment_names(formdef, sub.data)]))
-    missing = tuple(name for name in expected if name not in files and len(name) <= 255)
-    run.rows.add_many(attachments, [_attachment_row(row_id, name, att, f) for name, (att, f) in files.items()]
-                      + [_attachment_row(row_id, name) for name in missing])
     acts = entity_acts(formdef, sub.data)
     if not run.entities.all_new((act.dataset, act.uuid) for act in acts):
         return None
+    expected = list(dict.fromkeys([*sub.expected_attachments, *attachment_names(formdef, sub.data)]))
     try:
-        project(run, _origin(row_id, sub, sub.instance_id, received_at), sub.data, formdef, acts)
+        missing = _add_new(run, row_id, sub, formdef, received_at, expected, files, acts)
     except Exception:  # noqa: BLE001 - the ordinary way records the failure on the raw row
         return None
     if run.rows.reads_after_flush:
@@ -550,6 +546,21 @@ def _files_first(sub: Submission, settings: Any) -> dict[str, tuple[AttachmentIn
     return stored
 
 
+def _add_new(run: Run, row_id: int, sub: Submission, formdef: formdefs.FormDef | None, received_at: datetime,
+             expected: list[str], files: dict[str, tuple[AttachmentIn, attachment_store.StoredFile]],
+             acts: list) -> tuple[str, ...]:
+    """Into ``run``, for a new submission whose raw row is ``row_id``: the attachment rows
+    ``_store_attachments`` would insert for it (the files that came, then each expected
+    name that did not) and its projection. Returns the names still missing; a failing
+    projection raises."""
+    missing = tuple(name for name in expected if name not in files and len(name) <= 255)
+    run.rows.add_many(attachments, [_attachment_row(row_id, name, att, f) for name, (att, f) in files.items()]
+                      + [_attachment_row(row_id, name) for name in missing])
+    if formdef is not None:
+        project(run, _origin(row_id, sub, sub.instance_id, received_at), sub.data, formdef, acts)
+    return missing
+
+
 def _store_new(conn: Connection, subs: list[Submission], run: list[int],
                files: dict[int, dict[str, tuple[AttachmentIn, attachment_store.StoredFile]]], out: list,
                settings: Any, forms: dict[tuple[str, str], formdefs.FormDef | None], isolate: bool) -> None:
@@ -602,17 +613,10 @@ def _store_new(conn: Connection, subs: list[Submission], run: list[int],
                                             new=True)
             error = _project_current(conn, row_id, sub, sub.instance_id, values["received_at"], formdef, isolate)
         else:
-            # the rows _store_attachments would insert for a new row: the files that came,
-            # then each expected name that did not (missing)
-            missing = tuple(name for name in expected if name not in held and len(name) <= 255)
-            batch.rows.add_many(attachments, [_attachment_row(row_id, name, att, f) for name, (att, f) in held.items()]
-                                + [_attachment_row(row_id, name) for name in missing])
-            if formdef is not None:
-                try:
-                    project(batch, _origin(row_id, sub, sub.instance_id, values["received_at"]), sub.data,
-                            formdef, acts[i])
-                except Exception as exc:  # noqa: BLE001 - the caller redoes the batch, isolated
-                    raise ProjectionFailed() from exc
+            try:
+                missing = _add_new(batch, row_id, sub, formdef, values["received_at"], expected, held, acts[i])
+            except Exception as exc:  # noqa: BLE001 - the caller redoes the batch, isolated
+                raise ProjectionFailed() from exc
         status, message = _outcome(sub, formdef, False, missing)
         out[i] = IngestResult(status, sub.instance_id, row_id, sub.instance_id, message, added, missing, error)
     if batch is not None:

@@ -5,6 +5,7 @@ from __future__ import annotations
 from sqlalchemy import func, select
 
 from chips.db.schema import attachments, submissions
+from tests.reliability.figures import report
 
 
 def held(engine, source: str) -> dict[str, str]:
@@ -40,8 +41,6 @@ def present_files(engine, source: str) -> dict[str, set[str]]:
 def report_pull(test: str, engine, source: str, expected: dict[str, str], *, requests: int, faults: int) -> None:
     """The figures line of a pull under faults (tests/reliability/figures.py): what the
     server holds against what the store holds current, compared submission by submission."""
-    from tests.reliability.figures import report
-
     got = held(engine, source)
     lost = sum(1 for ref, iid in expected.items() if got.get(ref) != iid)
     unexpected = sum(1 for ref in got if ref not in expected)
