@@ -7,9 +7,9 @@ getodk/central-backend: sessions (``lib/resources/sessions.js``, 24 h lifetime,
 ``QueryOptions.getSkiptoken``: the skiptoken is opaque, we only ever follow nextLink) and
 the row shape (``lib/data/odata.js``).
 
-A pull fetches the next page in a thread while it stores the current one, so one client is
-used from two threads: its requests take turns (one lock), which also keeps a session
-renewal from racing another request.
+A client's requests take turns (one lock), so a session renewal never races another request
+of the same client; the pages after a pull's first are read by a second client in a child
+process, which starts with this one's session (``handover``, sync/page_worker.py).
 """
 
 from __future__ import annotations
@@ -140,7 +140,7 @@ class CentralClient:
                                        cap=source.opt("backoff_cap"), timeout=source.opt("timeout"))
         self.session.verify = source.opt("verify_tls")
         self._now = now
-        self._lock = threading.RLock()   # one request at a time (the pull's prefetch thread)
+        self._lock = threading.RLock()   # one request at a time
         self._token = source.token
         self._expires: datetime | None = None if source.token else self._now()
 
@@ -160,6 +160,16 @@ class CentralClient:
         if self._expires is not None and self._now() >= self._expires - RENEW_MARGIN:
             self._login()
         return {"Authorization": f"Bearer {self._token}"}
+
+    def handover(self) -> tuple[str | None, datetime | None]:
+        """This client's session token and its expiry, for ``adopt`` by another client of
+        the same source (the pull's page reader, sync/page_worker.py)."""
+        with self._lock:
+            self._auth()   # renewed first when due, so the other client starts with a live one
+            return self._token, self._expires
+
+    def adopt(self, login: tuple[str | None, datetime | None]) -> None:
+        self._token, self._expires = login
 
     def _renew(self) -> bool:
         self._expires = None

@@ -4,15 +4,14 @@ A page is fetched (and its attachments downloaded) before the transaction opens,
 database is never locked while waiting on the network; then its rows, the files' ETags,
 what we hold and the cursor are written together. Killed at any moment, a pull has either
 stored a page with its cursor or neither, and the next run goes on from there. From
-Central the next page is already being fetched, in a thread, while one is stored; pages
-are still stored one at a time and in order.
+Central the next pages are fetched and read by a child process while one is stored
+(sync/page_worker.py); pages are still stored one at a time and in order.
 """
 
 from __future__ import annotations
 
 import json
 import posixpath
-import threading
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
@@ -26,7 +25,7 @@ from chips.records.central import record_from_central_row
 from chips.records.kobo import record_from_kobo_row
 from chips.submission import AttachmentIn, Submission
 from sync import cursor as cursors
-from sync import held
+from sync import held, page_worker
 from sync.central import CentralClient
 from sync.kobo import KoboClient
 from sync.retry import SourceError
@@ -89,32 +88,6 @@ def page_transaction(engine: Engine) -> Iterator[Connection]:
                     raw.execute("PRAGMA synchronous=FULL")
                 except Exception:  # noqa: BLE001 - never reuse a connection left relaxed
                     conn.invalidate()
-
-
-class _Ahead:
-    """One call run in a daemon thread, started now; ``result()`` waits for its value or
-    raises its exception. Daemon: a pull that stops (an error, Ctrl-C) leaves a fetch of a
-    page it will not store to die with the process instead of waiting for it."""
-
-    def __init__(self, fn: Callable[..., Any], *args: Any) -> None:
-        self._done = threading.Event()
-        self._value: Any = None
-        self._error: BaseException | None = None
-        threading.Thread(target=self._run, args=(fn, args), daemon=True, name="chips-sync-prefetch").start()
-
-    def _run(self, fn: Callable[..., Any], args: tuple) -> None:
-        try:
-            self._value = fn(*args)
-        except BaseException as exc:  # noqa: BLE001 - handed to the caller by result()
-            self._error = exc
-        finally:
-            self._done.set()
-
-    def result(self) -> Any:
-        self._done.wait()
-        if self._error is not None:
-            raise self._error
-        return self._value
 
 
 class Puller:
@@ -180,50 +153,27 @@ class Puller:
             cur = cur.evolve(pass_since=cur.since, pass_pages=0, pass_newest=None, pass_started=None,
                              pass_url=client.first_page_url(form, cur.since, self.page_size))
         total = None
-        # the next page is fetched in a thread while this one is stored: a real Central is
-        # another server, so its time and ours overlap; pages are still stored one by one,
-        # in order, each with the pass it belongs to
-        ahead = _Ahead(client.page, form, cur.pass_url)
-        while True:
-            page = ahead.result()   # a SourceError of the fetch is raised here, in order
-            nxt = page.next_link
-            if nxt:
-                ahead = _Ahead(client.page, form, client.follow(form, nxt))
-            self.tally.pages += 1
-            total = page.body.get("@odata.count", total)
-            rows = page.rows
-            if cur.pass_pages == 0 and page.server_time is not None:
-                cur = cur.evolve(pass_started=cursors.iso(page.server_time.replace(microsecond=0)))
-            refs = [r["__id"] for r in rows]
-            with self.engine.connect() as conn:
-                had = held.items(conn, self.key, form, refs)
-                known_files = held.etags_of(conn, self.key, form, [
-                    (r.get("meta") or {}).get("instanceID") or r["__id"] for r in rows
-                    if r["__system"].get("attachmentsExpected")])
-            work = [self._central_prepare(client, form, r, raw, had.get(r["__id"]), known_files)
-                    for r, raw in zip(rows, page.raw_rows)]
-            newest = cur.pass_newest
-            stamps = [ts for r in rows for key in ("submissionDate", "updatedAt", "deletedAt")
-                      if (ts := r["__system"].get(key))]
-            if stamps:
-                newest = cursors.later(newest, max(stamps, key=cursors.parse))
-            with page_transaction(self.engine) as conn:
-                batch = []
-                for item in work:
-                    if item[0] == "ingest":
-                        batch.append(item)  # stored together below (one row per __id: no order between them)
-                    else:
-                        self._central_apply(conn, form, item)
-                self._central_ingest(conn, form, batch)
-                if nxt:
-                    cur = cur.evolve(pass_url=client.follow(form, nxt), pass_newest=newest,
-                                     pass_pages=cur.pass_pages + 1)
-                else:
-                    cur = cursors.end_of_pass(cur.evolve(pass_newest=newest))
-                cursors.save(conn, cur)
-            self.progress(f"{self.source.name}/{form}", len(rows), total)
-            if not nxt:
-                break
+        # Pages after the first are fetched, parsed and converted to records by a child
+        # process (sync/page_worker.py) while this one stores them: a real Central is
+        # another server, so its time and ours overlap, and so do the child's work and
+        # ours. Pages are still stored one by one, in order, each with the pass it belongs to.
+        prepared = page_worker.prepare(client.page(form, cur.pass_url))
+        stream: page_worker.PageStream | None = None
+        try:
+            while True:
+                page = prepared.page
+                nxt = page.next_link
+                if nxt and stream is None:
+                    stream = page_worker.PageStream(client, form, client.follow(form, nxt))
+                cur = self._central_page(client, form, cur, page, prepared.records)
+                total = page.body.get("@odata.count", total)
+                self.progress(f"{self.source.name}/{form}", len(page.rows), total)
+                if not nxt:
+                    break
+                prepared = stream.next()   # a SourceError of the fetch is raised here, in order
+        finally:
+            if stream is not None:
+                stream.close()
         with self.engine.connect() as conn:
             locked = held.count_version(conn, self.key, form, "notDecrypted")
         if locked:
@@ -231,6 +181,42 @@ class Puller:
             self.tally.note(f"{self.source.name}/{form}: {locked} submission(s) are encrypted "
                             f"(__system/status = notDecrypted) and were not stored; decrypting "
                             f"with the form's private key is not supported yet")
+
+    def _central_page(self, client: CentralClient, form: str, cur: cursors.Cursor, page,
+                      records: list) -> cursors.Cursor:
+        """Store one page with its pass in one transaction; the cursor as saved."""
+        self.tally.pages += 1
+        rows, nxt = page.rows, page.next_link
+        if cur.pass_pages == 0 and page.server_time is not None:
+            cur = cur.evolve(pass_started=cursors.iso(page.server_time.replace(microsecond=0)))
+        refs = [r["__id"] for r in rows]
+        with self.engine.connect() as conn:
+            had = held.items(conn, self.key, form, refs)
+            known_files = held.etags_of(conn, self.key, form, [
+                (r.get("meta") or {}).get("instanceID") or r["__id"] for r in rows
+                if r["__system"].get("attachmentsExpected")])
+        work = [self._central_prepare(client, form, r, raw, had.get(r["__id"]), known_files, record)
+                for r, raw, record in zip(rows, page.raw_rows, records)]
+        newest = cur.pass_newest
+        stamps = [ts for r in rows for key in ("submissionDate", "updatedAt", "deletedAt")
+                  if (ts := r["__system"].get(key))]
+        if stamps:
+            newest = cursors.later(newest, max(stamps, key=cursors.parse))
+        with page_transaction(self.engine) as conn:
+            batch = []
+            for item in work:
+                if item[0] == "ingest":
+                    batch.append(item)  # stored together below (one row per __id: no order between them)
+                else:
+                    self._central_apply(conn, form, item)
+            self._central_ingest(conn, form, batch)
+            if nxt:
+                cur = cur.evolve(pass_url=client.follow(form, nxt), pass_newest=newest,
+                                 pass_pages=cur.pass_pages + 1)
+            else:
+                cur = cursors.end_of_pass(cur.evolve(pass_newest=newest))
+            cursors.save(conn, cur)
+        return cur
 
     def _central_files(self, client: CentralClient, form: str, ref: str, known: dict[str, str | None]):
         listing = client.attachments(form, ref)
@@ -248,7 +234,7 @@ class Puller:
         return files, etags, waiting, [a["name"] for a in listing]
 
     def _central_prepare(self, client, form: str, row: dict, raw: bytes, had: held.Item | None,
-                         known_files: dict[str, dict]) -> tuple:
+                         known_files: dict[str, dict], record: Any = None) -> tuple:
         s = row["__system"]
         ref = row["__id"]
         if s.get("deletedAt"):
@@ -263,7 +249,7 @@ class Puller:
         if s.get("attachmentsExpected") and not (had and had.instance_id == instance and not had.pending):
             files, etags, waiting, names = self._central_files(client, form, ref, known_files.get(instance, {}))
         waiting = waiting or (s.get("attachmentsPresent", 0) < s.get("attachmentsExpected", 0))
-        return ("ingest", row, raw, had, instance, version, files, etags, waiting, names)
+        return ("ingest", row, raw, had, instance, version, files, etags, waiting, names, record)
 
     def _central_apply(self, conn, form: str, work: tuple) -> None:
         kind = work[0]
@@ -286,7 +272,11 @@ class Puller:
         """Store a page's new and changed rows with one ``ingest_many``, then note them."""
         subs = []
         for work in batch:
-            _, row, raw, had, instance, version, files, etags, waiting, names = work
+            _, row, raw, had, instance, version, files, etags, waiting, names, record = work
+            if record is None:   # not prepared by the page reader (a restore)
+                record = record_from_central_row(row)
+            elif isinstance(record, Exception):
+                raise record   # as converting it here would have
             s = row["__system"]
             meta = row.get("meta") or {}
             # Our chain must continue from the version we hold, even when the source was
@@ -295,7 +285,7 @@ class Puller:
             deprecated = had.instance_id if had and had.instance_id != instance else meta.get("deprecatedID")
             subs.append(Submission(
                 form_id=form, form_version=s.get("formVersion") or "", instance_id=instance,
-                deprecated_id=deprecated, data=record_from_central_row(row), raw=raw,
+                deprecated_id=deprecated, data=record, raw=raw,
                 raw_format="central-json", source=self.key, source_ref=row["__id"],
                 submitter=s.get("submitterName") or s.get("submitterId"), device_id=s.get("deviceId"),
                 submitted_at=_utc(s.get("submissionDate")), review_state=s.get("reviewState"),
@@ -303,7 +293,7 @@ class Puller:
         results = ingest_many(conn, subs, self.settings)
         fresh, changed = [], []
         for work, sub, result in zip(batch, subs, results):
-            _, row, raw, had, instance, version, files, etags, waiting, names = work
+            _, row, raw, had, instance, version, files, etags, waiting, names, _ = work
             self._count(sub, result, had, form)
             (fresh if had is None else changed).append(held.Item(row["__id"], instance, version, False, waiting))
             for name, etag in etags.items():

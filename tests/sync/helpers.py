@@ -1,6 +1,8 @@
-"""Reading back what a pull stored."""
+"""Reading back what a pull stored, and which of its processes still run."""
 
 from __future__ import annotations
+
+from pathlib import Path
 
 from sqlalchemy import func, select
 
@@ -45,3 +47,20 @@ def report_pull(test: str, engine, source: str, expected: dict[str, str], *, req
     lost = sum(1 for ref, iid in expected.items() if got.get(ref) != iid)
     unexpected = sum(1 for ref in got if ref not in expected)
     report(test, requests=requests, faults=faults, submissions=len(expected), lost=lost, unexpected=unexpected)
+
+
+def page_readers(parent: int | None = None) -> set[int]:
+    """The page readers (``python -m sync.page_worker``) still running, of ``parent`` when
+    given (Linux: read from /proc; a zombie has ended)."""
+    found = set()
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            state, ppid = (entry / "stat").read_text().rsplit(")", 1)[1].split()[:2]
+            cmdline = (entry / "cmdline").read_bytes()
+        except OSError:
+            continue   # ended meanwhile
+        if state != "Z" and b"sync.page_worker" in cmdline and (parent is None or int(ppid) == parent):
+            found.add(int(entry.name))
+    return found

@@ -19,7 +19,7 @@ from sync.runner import run
 from sync.tables import sync_items
 from tests.fakes.server import Fault
 from tests.sync.conftest import PASSWORD_ENV, REG, make_settings, prepare_store, write_config
-from tests.sync.helpers import count_rows, held, present_files, report_pull
+from tests.sync.helpers import count_rows, held, page_readers, present_files, report_pull
 
 REPO = Path(__file__).resolve().parents[2]
 SRC = "central:c"
@@ -48,8 +48,12 @@ def test_pull_killed_half_way_resumes_its_pass_and_ends_exact(tmp_path, central,
                             stdout=subprocess.PIPE, stderr=subprocess.PIPE)
     try:
         _wait(lambda: central.log.count("GET", ".svc/Submissions", query="skiptoken") >= 3)
+        readers = page_readers(proc.pid)
         os.kill(proc.pid, signal.SIGKILL)
         proc.wait(timeout=10)
+        # its page reader goes with it (PR_SET_PDEATHSIG), asking the fake nothing more
+        assert len(readers) == 1
+        _wait(lambda: not readers & page_readers(), timeout=10)
     finally:
         if proc.poll() is None:
             proc.kill()

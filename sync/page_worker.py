@@ -1,0 +1,191 @@
+"""Central's pages fetched, parsed and turned into records by a process of its own.
+
+A first pull is bound by its own CPU, and one interpreter runs its Python on one core at a
+time (bench/README.md): reading a page's JSON and converting its rows to records
+(``chips.records.central``) needs nothing from the store, so a child process does that for
+the pages after the first while the pull stores them. The child follows
+``@odata.nextLink`` itself, one page ahead: a page it has prepared waits in the pipe until
+the pull takes it (the write blocks), so it never runs further ahead than one page. Pages
+still reach the pull one at a time and in order, and a ``SourceError`` of a fetch is
+raised in the pull where that page would have been.
+
+The child is ``python -m sync.page_worker`` (not ``multiprocessing``: a spawned child
+imports the caller's main module again, which breaks any script without a ``__main__``
+guard, and a forked one can inherit a lock another thread held). It gets its job on stdin
+and writes pickled frames on stdout, and dies with its parent: on Linux the kernel kills
+it when the pull's process goes (``PR_SET_PDEATHSIG``), elsewhere its next write fails on
+the closed pipe. Records cross the pipe as one JSON text a page: a record is dicts, lists
+and strings, and ``json.loads`` reads that back several times faster than ``pickle``.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import pickle
+import signal
+import subprocess
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, BinaryIO
+
+from chips.records.central import record_from_central_row
+from sync.central import CentralClient, Page
+from sync.retry import SourceError
+
+# what the pull reads of a row itself; the rest of it reaches the store as its bytes and
+# its record, so only these keys cross the pipe
+HEAD_KEYS = ("__id", "__system", "meta")
+ROOT = Path(__file__).resolve().parents[1]   # where ``sync`` and ``chips`` are imported from
+
+
+@dataclass
+class Prepared:
+    """A page as the pull needs it, and each row's record (or the exception converting
+    it raised, to be raised where the row is stored, as converting it there would)."""
+
+    page: Page
+    records: list[Any]
+
+
+def records_of(rows: list[dict]) -> tuple[list[Any], dict[int, Exception]]:
+    """Each row's record (None where converting failed) and the failures by position."""
+    out: list[Any] = []
+    errors: dict[int, Exception] = {}
+    for i, row in enumerate(rows):
+        try:
+            out.append(record_from_central_row(row))
+        except Exception as exc:  # noqa: BLE001 - raised again where the row is stored
+            out.append(None)
+            errors[i] = exc
+    return out, errors
+
+
+def prepare(page: Page) -> Prepared:
+    """A page read in this process (the first of a pass, which has nothing to overlap)."""
+    records, errors = records_of(page.rows)
+    for i, exc in errors.items():
+        records[i] = exc
+    return Prepared(page, records)
+
+
+# -- the child ----------------------------------------------------------------------------
+def _die_with_parent() -> None:
+    if sys.platform != "linux":
+        return
+    import ctypes
+    try:
+        ctypes.CDLL(None, use_errno=True).prctl(1, signal.SIGKILL)   # PR_SET_PDEATHSIG, prctl(2)
+    except (OSError, AttributeError):
+        pass   # the closed pipe still stops it at its next write
+
+
+def _picklable(exc: Exception) -> Exception:
+    try:
+        pickle.dumps(exc)
+        return exc
+    except Exception:  # noqa: BLE001 - any exception type may come from a conversion
+        return ValueError(f"{type(exc).__name__}: {exc}")
+
+
+def serve(job: tuple, out: BinaryIO) -> None:
+    """Fetch, parse and convert the pages of ``job`` (source, form, first URL, session), one
+    frame each on ``out``; a ``SourceError`` is the last frame."""
+    source, form, url, login = job
+    client = CentralClient(source)
+    client.adopt(login)   # the pull's session: no second login
+
+    def send(*frame: Any) -> None:
+        pickle.dump(frame, out, protocol=pickle.HIGHEST_PROTOCOL)
+        out.flush()
+
+    while url:
+        try:
+            page = client.page(form, url)
+        except SourceError as exc:
+            send("error", str(exc), exc.status)   # as parts: its status would not pickle
+            return
+        records, errors = records_of(page.rows)
+        heads = [{k: r[k] for k in HEAD_KEYS if k in r} for r in page.rows]
+        body = {k: v for k, v in page.body.items() if k != "value"}
+        send("page", body, heads, page.raw_rows, page.server_time,
+             json.dumps(records, ensure_ascii=False, separators=(",", ":")).encode(),
+             {i: _picklable(e) for i, e in errors.items()})
+        nxt = page.next_link
+        url = client.follow(form, nxt) if nxt else None
+
+
+def main() -> None:
+    _die_with_parent()
+    # frames go to the pipe on fd 1; anything printed goes to stderr instead of into them
+    out = os.fdopen(os.dup(1), "wb")
+    os.dup2(2, 1)
+    try:
+        serve(pickle.load(sys.stdin.buffer), out)
+    except (BrokenPipeError, KeyboardInterrupt):
+        pass   # the pull has stopped
+    except BaseException as exc:  # noqa: BLE001 - the pull stops the source with it
+        try:
+            pickle.dump(("error", f"page reader: {type(exc).__name__}: {exc}", None), out)
+            out.flush()
+        except OSError:
+            pass
+        raise
+
+
+# -- the pull's side ----------------------------------------------------------------------
+def read_frame(stream: BinaryIO) -> Prepared:
+    """The next page ``serve`` wrote on ``stream``; raises the ``SourceError`` it sent, or
+    EOFError when it wrote nothing more."""
+    frame = pickle.load(stream)
+    if frame[0] == "error":
+        raise SourceError(frame[1], frame[2])
+    _, body, heads, raw_rows, server_time, records_json, errors = frame
+    body["value"] = heads
+    records: list[Any] = json.loads(records_json)
+    for i, exc in errors.items():
+        records[i] = exc
+    return Prepared(Page(body, raw_rows, server_time), records)
+
+
+class PageStream:
+    """The prepared pages from ``url`` on, from a child process; ``next()`` waits for one.
+
+    Use in a ``with`` block: leaving it stops the child, whether the pull ended or failed."""
+
+    def __init__(self, client: CentralClient, form: str, url: str):
+        self._what = f"source {client.source.name}, form {form}"
+        env = dict(os.environ)
+        env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(ROOT), env.get("PYTHONPATH")]))
+        self._proc = subprocess.Popen([sys.executable, "-m", "sync.page_worker"], env=env,
+                                      stdin=subprocess.PIPE, stdout=subprocess.PIPE)
+        job = (client.source, form, url, client.handover())
+        try:
+            self._proc.stdin.write(pickle.dumps(job, protocol=pickle.HIGHEST_PROTOCOL))
+            self._proc.stdin.close()
+        except BrokenPipeError:
+            pass   # it died at once: next() says so
+
+    def next(self) -> Prepared:
+        try:
+            return read_frame(self._proc.stdout)
+        except (EOFError, pickle.UnpicklingError):
+            code = self._proc.wait(timeout=10)
+            raise SourceError(f"{self._what}: the page reader stopped (exit code {code})") from None
+
+    def close(self) -> None:
+        if self._proc.poll() is None:
+            self._proc.kill()   # it may be waiting on the server: nothing of it is needed now
+        self._proc.wait()
+        self._proc.stdout.close()
+
+    def __enter__(self) -> "PageStream":
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.close()
+
+
+if __name__ == "__main__":
+    main()
