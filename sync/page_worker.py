@@ -71,14 +71,23 @@ def prepare(page: Page) -> Prepared:
 
 
 # -- the child ----------------------------------------------------------------------------
+PARENT_ENV = "CHIPS_PAGE_READER_PARENT"   # the pull's pid, for the child to check
+
+
 def _die_with_parent() -> None:
+    """Be killed by the kernel when the pull's process dies (Linux). prctl(2): the signal
+    comes when the *thread* that started the child ends; that is the pull's own thread,
+    which outlives its ``PageStream``. A parent that died before this call is seen as a
+    parent pid that is no longer the pull's."""
     if sys.platform != "linux":
         return
     import ctypes
     try:
-        ctypes.CDLL(None, use_errno=True).prctl(1, signal.SIGKILL)   # PR_SET_PDEATHSIG, prctl(2)
+        ctypes.CDLL(None, use_errno=True).prctl(1, signal.SIGKILL)   # PR_SET_PDEATHSIG
     except (OSError, AttributeError):
-        pass   # the closed pipe still stops it at its next write
+        return   # the closed pipe still stops it at its next write
+    if os.environ.get(PARENT_ENV) not in (None, str(os.getppid())):
+        os._exit(0)
 
 
 def _picklable(exc: Exception) -> Exception:
@@ -158,6 +167,7 @@ class PageStream:
         self._what = f"source {client.source.name}, form {form}"
         env = dict(os.environ)
         env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(ROOT), env.get("PYTHONPATH")]))
+        env[PARENT_ENV] = str(os.getpid())
         self._proc = subprocess.Popen([sys.executable, "-m", "sync.page_worker"], env=env,
                                       stdin=subprocess.PIPE, stdout=subprocess.PIPE)
         job = (client.source, form, url, client.handover())

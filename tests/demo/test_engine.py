@@ -95,8 +95,11 @@ def _pick(subs, form_id, predicate, n=1):
 @pytest.fixture(scope="module")
 def samples(programme, built_forms, demo_submissions):
     """Submissions of every branch the demo uses, and the media files their forms read."""
-    # registrations are remade as of today: the engine's today() is the real one
-    today_wib = datetime.now(WIB).replace(second=0, microsecond=0) - timedelta(minutes=30)
+    # registrations are remade as of today: the engine's today() is the real one, so the
+    # moment they start stays on today's date in WIB (half an hour ago, or midnight when
+    # the day is younger: a run at 17:00-17:30 UTC got yesterday's date)
+    now_wib = datetime.now(WIB).replace(second=0, microsecond=0)
+    today_wib = max(now_wib - timedelta(minutes=30), now_wib.replace(hour=0, minute=0))
     wanted = []
     hhs = programme.households
     lone_yes = next(h for h in hhs if h.kenthongan_installed is True)
