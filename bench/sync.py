@@ -142,9 +142,9 @@ def main() -> None:
         with engine.begin() as conn:
             formdefs.publish(conn, list(forms.values()))
 
-        # CPU seconds of this process (every thread) and of the fake Central's, per phase:
-        # on two cores, what the pull can gain from overlapping its work with the server's
-        # is bounded by their sum (printed below as the CPU budget)
+        # CPU seconds of this process (every thread, and the pull's page reader) and of the
+        # fake Central's, per phase: on two cores, what the pull can gain from overlapping
+        # its work with the server's is bounded by their sum (printed below as the CPU budget)
         t, mine, theirs = time.perf_counter(), own_cpu(), cpu_seconds(server.pid)
         rows, pages = download_only(server.url, args.top)
         download = time.perf_counter() - t

@@ -49,25 +49,20 @@ class Prepared:
     records: list[Any]
 
 
-def records_of(rows: list[dict]) -> tuple[list[Any], dict[int, Exception]]:
-    """Each row's record (None where converting failed) and the failures by position."""
+def records_of(rows: list[dict]) -> list[Any]:
+    """Each row's record, or the exception converting it raised."""
     out: list[Any] = []
-    errors: dict[int, Exception] = {}
-    for i, row in enumerate(rows):
+    for row in rows:
         try:
             out.append(record_from_central_row(row))
         except Exception as exc:  # noqa: BLE001 - raised again where the row is stored
-            out.append(None)
-            errors[i] = exc
-    return out, errors
+            out.append(exc)
+    return out
 
 
 def prepare(page: Page) -> Prepared:
     """A page read in this process (the first of a pass, which has nothing to overlap)."""
-    records, errors = records_of(page.rows)
-    for i, exc in errors.items():
-        records[i] = exc
-    return Prepared(page, records)
+    return Prepared(page, records_of(page.rows))
 
 
 # -- the child ----------------------------------------------------------------------------
@@ -115,12 +110,15 @@ def serve(job: tuple, out: BinaryIO) -> None:
         except SourceError as exc:
             send("error", str(exc), exc.status)   # as parts: its status would not pickle
             return
-        records, errors = records_of(page.rows)
+        records = records_of(page.rows)
+        # a failed conversion goes beside the JSON, which holds null in its place
+        errors = {i: _picklable(r) for i, r in enumerate(records) if isinstance(r, Exception)}
+        if errors:
+            records = [None if i in errors else r for i, r in enumerate(records)]
         heads = [{k: r[k] for k in HEAD_KEYS if k in r} for r in page.rows]
         body = {k: v for k, v in page.body.items() if k != "value"}
         send("page", body, heads, page.raw_rows, page.server_time,
-             json.dumps(records, ensure_ascii=False, separators=(",", ":")).encode(),
-             {i: _picklable(e) for i, e in errors.items()})
+             json.dumps(records, ensure_ascii=False, separators=(",", ":")).encode(), errors)
         nxt = page.next_link
         url = client.follow(form, nxt) if nxt else None
 

@@ -76,11 +76,28 @@ def test_a_failed_fetch_reaches_the_pull_with_its_message_and_status(tmp_path, c
     assert [str(e) for e in got] == [f"source c, form {REG}: gave up after 5 attempts (HTTP 500)"]
 
 
+def test_a_conversion_failure_crosses_the_pipe_at_its_row(tmp_path, central, monkeypatch):
+    central.seed(REG, 5, random.Random(34), attachment_every=0)
+    client = _client(tmp_path, central)
+    convert = page_worker.record_from_central_row
+    bad = central.forms[REG].subs[2].logical_id
+
+    def failing_on_one(row):
+        if row["__id"] == bad:
+            raise IndexError("no coordinates")
+        return convert(row)
+    monkeypatch.setattr(page_worker, "record_from_central_row", failing_on_one)
+    [prepared] = _frames(client, client.first_page_url(REG, None, 400))
+    failed = [(r["__id"], rec) for r, rec in zip(prepared.page.rows, prepared.records) if isinstance(rec, Exception)]
+    assert [(ref, type(e), str(e)) for ref, e in failed] == [(bad, IndexError, "no coordinates")]
+    assert all(isinstance(rec, dict) and rec for rec in prepared.records if not isinstance(rec, Exception))
+
+
 def test_a_row_that_cannot_be_converted_raises_where_it_is_stored():
     rows = [{"__id": "a", "name": "Siti"}, {"__id": "b", "home": {"type": "Point", "coordinates": []}}]
-    records, errors = page_worker.records_of(rows)
-    assert records[0] == {"name": "Siti"} and records[1] is None and list(errors) == [1]
-    assert isinstance(errors[1], IndexError)   # what converting it in the pull raises
+    records = page_worker.records_of(rows)
+    assert records[0] == {"name": "Siti"}
+    assert isinstance(records[1], IndexError)   # what converting it in the pull raises
 
 
 @pytest.mark.skipif(not Path("/proc/self/stat").exists(), reason="reads the process table in /proc (Linux)")
