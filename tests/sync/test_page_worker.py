@@ -6,6 +6,7 @@ and it never outlives the pull.
 from __future__ import annotations
 
 import io
+import json
 import os
 import random
 from pathlib import Path
@@ -113,3 +114,18 @@ def test_the_reader_ends_with_the_pull_whether_it_ends_well_or_not(tmp_path, cen
     assert run(settings, ["c"], environ=PASSWORD_ENV)["c"].stopped is None
     assert page_readers(os.getpid()) == set()
     assert held(engine, "central:c") == central.content(REG)
+
+
+@pytest.mark.parametrize("row", [
+    b'{"__id":"a","n":1.25,"s":"kali \\u00e9","deep":[{"x":null,"y":true}]}',
+    b'{"__id":"a","n":123456789012345678901234567890}',   # beyond 64 bits: orjson refuses it
+    b'{"__id":"a","s":"\\ud800"}',                        # a lone surrogate: not UTF-8
+    b'{"__id":"a","n":NaN,"m":-Infinity}',                 # the standard decoder reads these
+])
+def test_what_crosses_the_pipe_is_what_was_parsed(row):
+    parsed = [json.loads(row)]
+    kind, data = page_worker._encode(parsed, [row])
+    back = page_worker._decode(kind, data)
+    # repr: NaN is not equal to itself, and 1 == 1.0 would hide a changed type
+    assert repr(back) == repr(parsed)
+    assert kind == ("orjson" if row.startswith(b'{"__id":"a","n":1.25') else "json")
