@@ -15,12 +15,38 @@ between each other and their triggers read only their own table's rows (migratio
 
 from __future__ import annotations
 
+from datetime import date, datetime
+from operator import itemgetter
 from typing import Any, Callable
 
 from sqlalchemy import Connection, Table
+from sqlalchemy.dialects import sqlite
 from sqlalchemy.engine import Dialect
 
 Hook = Callable[[Connection], None]
+
+
+def _bind_processor(type_: Any, dialect: Dialect) -> Callable[[Any], Any] | None:
+    """The column type's bind processor, except SQLite's default datetime and date text,
+    which ``isoformat`` writes alike in a fraction of the time (SQLAlchemy's processor
+    formats a dict of seven fields per value: 2 % of a first pull); anything else (an aware
+    datetime, a date given for a datetime, a custom storage format) goes to SQLAlchemy's."""
+    impl = type_.dialect_impl(dialect)
+    process = impl.bind_processor(dialect)
+    if process is None or dialect.name != "sqlite":
+        return process
+    fmt = getattr(impl, "_storage_format", None)
+    if type(impl) is sqlite.DATETIME and fmt == sqlite.DATETIME._storage_format:
+        def datetime_text(value: Any, _slow=process) -> Any:
+            if type(value) is datetime and value.tzinfo is None:
+                return value.isoformat(" ", "microseconds")
+            return _slow(value)
+        return datetime_text
+    if type(impl) is sqlite.DATE and fmt == sqlite.DATE._storage_format:
+        def date_text(value: Any, _slow=process) -> Any:
+            return value.isoformat() if type(value) is date else _slow(value)
+        return date_text
+    return process
 
 
 class _Insert:
@@ -40,7 +66,7 @@ class _Insert:
         self.columns = []
         for name in names:
             column = table.c[compiled.binds[name].key]
-            process = column.type.dialect_impl(dialect).bind_processor(dialect)
+            process = _bind_processor(column.type, dialect)
             default = None
             if column.key not in keys:
                 if column.default is None or not (column.default.is_scalar or column.default.is_callable):
@@ -48,6 +74,15 @@ class _Insert:
                 default = column.default
             self.columns.append((name, column.key, process, default))
         self.names = [name for name, _, _, _ in self.columns]
+        # ``values`` per row: the given keys in one C call, then the defaults put in their
+        # places (in order, so each lands where the statement expects it), then the few
+        # columns with a processor (a row-by-column loop in Python was a tenth of a pull)
+        given = [key for _, key, _, default in self.columns if default is None]
+        self._get = (itemgetter(*given) if len(given) > 1
+                     else (lambda row, _k=given[0]: (row[_k],)) if given else (lambda row: ()))
+        self._defaults = [(i, default) for i, (_, _, _, default) in enumerate(self.columns) if default is not None]
+        self._processed = [(i, process) for i, (_, _, process, _) in enumerate(self.columns)
+                           if process is not None]
         # PostgreSQL: several rows as one multi-row VALUES statement, see insert_script
         prep = dialect.identifier_preparer
         self.head = (f"INSERT INTO {prep.format_table(table)} "
@@ -55,16 +90,15 @@ class _Insert:
 
     def values(self, rows: list[dict[str, Any]]) -> list[list]:
         """Each row's values in the statement's column order, as the driver takes them."""
+        get, defaults, processed = self._get, self._defaults, self._processed
         out = []
         for row in rows:
-            values = []
-            for _, key, process, default in self.columns:
-                if default is None:
-                    value = row[key]
-                else:
-                    value = default.arg if default.is_scalar else default.arg(None)
-                # None too: a JSON column's processor writes it as SQLAlchemy does
-                values.append(value if process is None else process(value))
+            values = list(get(row))
+            for i, default in defaults:
+                values.insert(i, default.arg if default.is_scalar else default.arg(None))
+            # None too: a JSON column's processor writes it as SQLAlchemy does
+            for i, process in processed:
+                values[i] = process(values[i])
             out.append(values)
         return out
 

@@ -8,6 +8,7 @@
 from __future__ import annotations
 
 import importlib
+from functools import lru_cache
 from typing import Any
 
 _READERS = {
@@ -36,10 +37,16 @@ def rows(value: Any) -> list[dict[str, Any]]:
     return []
 
 
+@lru_cache(maxsize=4096)
+def _parts(path: str) -> tuple[str, ...]:
+    # the paths are the projections' and the forms' own, asked again for every submission
+    return tuple(path.strip("/").split("/"))
+
+
 def get(record: dict[str, Any], path: str, default: Any = None) -> Any:
     """The value at ``"group/sub/field"`` (a path below the instance root)."""
     node: Any = record
-    for part in path.strip("/").split("/"):
+    for part in _parts(path):
         if isinstance(node, list):
             node = node[0] if node else None
         if not isinstance(node, dict) or part not in node:

@@ -142,3 +142,26 @@ def test_a_failing_statement_in_a_flush_fails_the_flush(db_url):
                 rows.add(entities, _entity(0, sub, label="the same uuid again"))  # unique (dataset, uuid)
                 rows.flush()
         assert _read(conn, ["u0", "u1"]) == []   # nothing of it stayed
+
+
+def test_sqlite_datetime_and_date_text_is_sqlalchemys_exactly():
+    # the text is compared as text by queries (received_at > '…'), so it must not change
+    from datetime import date, timedelta, timezone
+
+    from sqlalchemy import Date, DateTime
+    from sqlalchemy.dialects import sqlite as sqlite_dialect
+
+    from chips.db.rows import _bind_processor
+
+    dialect = sqlite_dialect.dialect()
+    for type_, values in (
+        (DateTime(), [None, datetime(2026, 3, 4, 5, 6, 7, 890123), datetime(2026, 3, 4), datetime(5, 1, 2, 3, 4, 5, 6),
+                      datetime(2026, 3, 4, 5, 6, 7, tzinfo=timezone(timedelta(hours=7))), date(2026, 3, 4)]),
+        (Date(), [None, date(2026, 3, 4), date(5, 1, 2), datetime(2026, 3, 4, 5, 6, 7)]),
+    ):
+        ours = _bind_processor(type_, dialect)
+        theirs = type_.dialect_impl(dialect).bind_processor(dialect)
+        assert ours is not theirs   # the fast one is in use
+        assert [ours(v) for v in values] == [theirs(v) for v in values]
+    with pytest.raises(TypeError):
+        _bind_processor(DateTime(), dialect)("2026-03-04")   # as SQLAlchemy's refuses it
