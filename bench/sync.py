@@ -156,9 +156,10 @@ def main() -> None:
         cpu_full = (own_cpu() - mine, cpu_seconds(server.pid) - theirs)
         assert tally.stopped is None and tally.new == args.n, tally
 
-        t = time.perf_counter()
+        t, mine, theirs = time.perf_counter(), own_cpu(), cpu_seconds(server.pid)
         again = run(settings, ["bench"], environ=ENV)["bench"]
         empty = time.perf_counter() - t
+        cpu_empty = (own_cpu() - mine, cpu_seconds(server.pid) - theirs)
         assert again.new == 0 and again.stopped is None
 
         from sqlalchemy import func, select
@@ -179,6 +180,8 @@ def main() -> None:
     print(f"\nCPU seconds{'':<17}{'ours':>9}  {'fake Central':>12}")
     for name, (ours, fake) in (("download only", cpu_download), ("full pull", cpu_full)):
         print(f"{name:<28}{ours:>9.1f}  {fake:>12.1f}")
+    # the empty re-sync's one page is the fake filtering every row it holds in Python
+    print(f"{'empty re-sync':<28}{cpu_empty[0]:>9.3f}  {cpu_empty[1]:>12.3f}")
     # What a pull within TARGET x the download may spend: one interpreter runs its Python
     # on one core at a time; even split perfectly over processes, the cores are shared
     # with the server's own work.

@@ -95,6 +95,47 @@ def _json(body: Any, status: int = 200, headers: dict | None = None) -> Response
     return Response(json.dumps(body), status=status, mimetype="application/json", headers=headers)
 
 
+# -- the OData $filter, as FakeCentral's compile_filter reads it: OR of ANDs of comparisons ----
+_OPS = {"gt": lambda a, b: a is not None and b is not None and a > b,
+        "ge": lambda a, b: a is not None and b is not None and a >= b,
+        "lt": lambda a, b: a is not None and b is not None and a < b,
+        "le": lambda a, b: a is not None and b is not None and a <= b,
+        "eq": lambda a, b: a == b, "ne": lambda a, b: a != b}
+_ATTR = {"submissionDate": "created_at", "updatedAt": "updated_at", "deletedAt": "deleted_at",
+         "reviewState": "review_state"}
+_SYMBOLS = {"gt": ">", "ge": ">=", "lt": "<", "le": "<=", "eq": "==", "ne": "!="}
+
+
+def matches(sub: Sub, alternatives) -> bool:
+    """Whether ``sub`` is in the answer to ``alternatives`` (the meaning of a filter)."""
+    return any(all(_OPS[op](getattr(sub, _ATTR[f]), v) for f, op, v in terms)
+               for terms in alternatives)
+
+
+def predicate(alternatives, show_deleted: bool) -> Callable[[Sub], bool]:
+    """``matches`` and the deleted check compiled to one expression, as a database compiles
+    its WHERE: ``matches`` called for each of the 50,000 rows of bench/sync.py took 0.15 s
+    to find the one empty page of a re-sync, most of that whole re-sync. The values are
+    bound as names, never written into the source."""
+    env: dict[str, Any] = {}
+    where = "True"
+    if alternatives is not None:
+        ors = []
+        for i, terms in enumerate(alternatives):
+            ands = []
+            for j, (f, op, v) in enumerate(terms):
+                name, a = f"v{i}_{j}", f"s.{_ATTR[f]}"
+                env[name] = v
+                if op in ("eq", "ne"):
+                    ands.append(f"{a} {_SYMBOLS[op]} {name}")
+                else:   # as _OPS: nothing compares with a missing value
+                    ands.append(f"({a} is not None and {name} is not None and {a} {_SYMBOLS[op]} {name})")
+            ors.append("(" + (" and ".join(ands) or "True") + ")")
+        where = " or ".join(ors) or "False"
+    alive = "True" if show_deleted else "s.deleted_at is None"
+    return eval(f"lambda s: {alive} and ({where})", env)  # noqa: S307 - text made here, values bound
+
+
 class FakeCentral:
     def __init__(self, project: int = 1, email: str = "sync@example.org", password: str = "rahasia",
                  session_lifetime: timedelta = timedelta(hours=24)):
@@ -473,17 +514,6 @@ class FakeCentral:
                 alternatives.append(terms)
             return alternatives
 
-        ops = {"gt": lambda a, b: a is not None and b is not None and a > b,
-               "ge": lambda a, b: a is not None and b is not None and a >= b,
-               "lt": lambda a, b: a is not None and b is not None and a < b,
-               "le": lambda a, b: a is not None and b is not None and a <= b,
-               "eq": lambda a, b: a == b, "ne": lambda a, b: a != b}
-        attr = {"submissionDate": "created_at", "updatedAt": "updated_at", "deletedAt": "deleted_at",
-                "reviewState": "review_state"}
-
-        def matches(sub: Sub, alternatives) -> bool:
-            return any(all(ops[op](getattr(sub, attr[f]), v) for f, op, v in terms)
-                       for terms in alternatives)
 
         @app.get("/v1/projects/<int:pid>/forms/<form_id>.svc/Submissions")
         def odata(pid, form_id):
@@ -505,10 +535,9 @@ class FakeCentral:
                 except ValueError:
                     return _problem(400, 400.18, "The OData filter expression could not be parsed.")
             show_deleted = bool(flt) and "__system/deletedAt" in flt
+            keep = predicate(alternatives, show_deleted)
             with fake.lock:
-                rows = [s for s in reversed(f.subs)
-                        if (s.deleted_at is None or show_deleted)
-                        and (alternatives is None or matches(s, alternatives))]
+                rows = [s for s in reversed(f.subs) if keep(s)]
                 count = len(rows)
                 if "$skiptoken" in q:
                     token = q["$skiptoken"]

@@ -129,3 +129,23 @@ def test_what_crosses_the_pipe_is_what_was_parsed(row):
     # repr: NaN is not equal to itself, and 1 == 1.0 would hide a changed type
     assert repr(back) == repr(parsed)
     assert kind == ("orjson" if row.startswith(b'{"__id":"a","n":1.25') else "json")
+
+
+def test_a_lone_surrogate_on_a_later_page_does_not_stop_the_pull(tmp_path, central, forms, monkeypatch):
+    # valid JSON (an escape), not UTF-8: it once stopped the reader, and every sync after it
+    central.seed(REG, 30, random.Random(35), attachment_every=0)
+    write_config(tmp_path, central_url=central.url, page_size=10)
+    settings = make_settings(tmp_path, f"sqlite:///{tmp_path / 'chips.sqlite'}")
+    engine = prepare_store(settings, forms)
+    odd = central.forms[REG].subs[3].logical_id   # the list is newest first: the third page
+    row = central.row
+
+    def with_a_surrogate(sub, expand):
+        out = row(sub, expand)
+        if sub.logical_id == odd:
+            out["household"]["head_name"] = "Sarmi \ud800"
+        return out
+    monkeypatch.setattr(central, "row", with_a_surrogate)
+    tally = run(settings, ["c"], environ=PASSWORD_ENV)["c"]
+    assert tally.stopped is None and tally.pages == 3 and tally.new == 30
+    assert held(engine, "central:c") == central.content(REG)
