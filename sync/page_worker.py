@@ -14,8 +14,9 @@ imports the caller's main module again, which breaks any script without a ``__ma
 guard, and a forked one can inherit a lock another thread held). It gets its job on stdin
 and writes pickled frames on stdout, and dies with its parent: on Linux the kernel kills
 it when the pull's process goes (``PR_SET_PDEATHSIG``), elsewhere its next write fails on
-the closed pipe. Each row's head and record cross the pipe as one JSON text a page: they are dicts, lists
-and strings, and JSON reads back several times faster than ``pickle`` (``_encode``).
+the closed pipe. Each row's head and record cross the pipe as one JSON text a page: they
+are dicts, lists and strings, and JSON reads back several times faster than ``pickle``
+(``_encode``).
 """
 
 from __future__ import annotations
@@ -108,7 +109,7 @@ def _encode(value: Any, raw_rows: list[bytes]) -> tuple[str, bytes]:
     if b"NaN" not in text and b"Infinity" not in text:
         try:
             return "orjson", orjson.dumps(value)
-        except (orjson.JSONEncodeError, TypeError):
+        except TypeError:   # orjson.JSONEncodeError is one
             pass
     # ASCII: a lone surrogate (valid in a JSON escape) cannot be written as UTF-8
     return "json", json.dumps(value, separators=(",", ":")).encode("ascii")

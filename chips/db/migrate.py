@@ -36,16 +36,13 @@ def _script_heads() -> frozenset[str]:
 def upgrade(target: Any, revision: str = "heads") -> Engine:
     """Migrate the database of ``target`` (settings, URL or Engine); returns the engine."""
     engine = target if isinstance(target, Engine) else make_engine(target)
-    cfg = alembic_config()
     with engine.begin() as conn:
-        if revision == "heads":
-            from alembic.runtime.migration import MigrationContext
-
-            if frozenset(MigrationContext.configure(conn).get_current_heads()) == _script_heads():
-                # at the heads already: Alembic's own run (its env.py, every script loaded
-                # again) was a quarter of an empty scheduled sync (bench/sync.py)
-                _after_upgrade(conn)
-                return engine
+        if revision == "heads" and _db_heads(conn) == _script_heads():
+            # at the heads already: Alembic's own run (its env.py, every script loaded
+            # again) was a quarter of an empty scheduled sync (bench/sync.py)
+            _after_upgrade(conn)
+            return engine
+        cfg = alembic_config()
         cfg.attributes["connection"] = conn
         command.upgrade(cfg, revision)
         if revision == "heads":
@@ -63,8 +60,12 @@ def _after_upgrade(conn) -> None:
 
 def current_heads(target: Any) -> set[str]:
     """The revisions the database is at (empty before the first upgrade)."""
-    from alembic.runtime.migration import MigrationContext
-
     engine = target if isinstance(target, Engine) else make_engine(target)
     with engine.connect() as conn:
-        return set(MigrationContext.configure(conn).get_current_heads())
+        return set(_db_heads(conn))
+
+
+def _db_heads(conn) -> frozenset[str]:
+    from alembic.runtime.migration import MigrationContext
+
+    return frozenset(MigrationContext.configure(conn).get_current_heads())
